@@ -1,0 +1,1 @@
+"""Pulumi program: per-stack SageMaker serving infrastructure for the trained artifact."""

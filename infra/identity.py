@@ -1,0 +1,64 @@
+"""Execution role SageMaker assumes for the model container and the monitoring jobs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra import policies
+
+
+@dataclass(frozen=True)
+class ExecutionRoleArgs:
+    account_id: pulumi.Input[str]
+    region: str
+    artifact_bucket_arn: pulumi.Input[str]
+    capture_bucket_arn: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    image_repository_arn: str
+    alarm_name_prefix: str
+    tags: Mapping[str, str]
+
+
+class ExecutionRole(pulumi.ComponentResource):
+    """One role, one inline policy built by ``policies.execution_role_policy``; no managed policies."""
+
+    def __init__(self, name: str, args: ExecutionRoleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlops:iam:ExecutionRole", name, None, opts)
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            description=f"{name}: SageMaker model container and model-monitoring jobs",
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
+                lambda account: json.dumps(policies.sagemaker_trust_policy(account))
+            ),
+            # SageMaker's default session for a hosting role is one hour; nothing here needs more.
+            max_session_duration=3600,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=self.role.id,
+            policy=pulumi.Output.all(
+                args.account_id, args.artifact_bucket_arn, args.capture_bucket_arn, args.kms_key_arn
+            ).apply(
+                lambda v: json.dumps(
+                    policies.execution_role_policy(
+                        account_id=v[0],
+                        region=args.region,
+                        artifact_bucket_arn=v[1],
+                        capture_bucket_arn=v[2],
+                        kms_key_arn=v[3],
+                        image_repository_arn=args.image_repository_arn,
+                        alarm_name_prefix=args.alarm_name_prefix,
+                    )
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.role_arn = self.role.arn
+        self.register_outputs({"role_arn": self.role_arn})

@@ -1,0 +1,247 @@
+"""IAM, KMS and bucket policy documents as pure functions of plain strings.
+
+Components call these inside ``Output.apply`` to serialise a document once ARNs are known; tests call
+them directly and compare whole documents, so every grant is reviewed exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+Document = dict[str, Any]
+
+# Where SageMaker writes endpoint logs and where the model container's metrics go.
+SAGEMAKER_LOG_GROUP_PREFIX = "/aws/sagemaker/"
+METRIC_NAMESPACES = ("AWS/SageMaker", "/aws/sagemaker/Endpoints", "aws/sagemaker/Endpoints/data-metrics")
+# S3 prefixes inside the buckets; the role's grants are scoped to exactly these.
+MODELS_PREFIX = "models/"
+CAPTURE_PREFIX = "capture/"
+MONITORING_PREFIX = "monitoring/"
+
+
+def _doc(*statements: Document) -> Document:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def sagemaker_trust_policy(account_id: str) -> Document:
+    """SageMaker may assume the role, only on behalf of this account (confused-deputy guard)."""
+    return _doc(
+        {
+            "Sid": "SageMakerAssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "sagemaker.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        }
+    )
+
+
+def tls_only_statement(bucket_arn: str) -> Document:
+    """Security Hub S3.5: deny every request that does not use TLS."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def bucket_policy(bucket_arn: str) -> Document:
+    return _doc(tls_only_statement(bucket_arn))
+
+
+def log_bucket_policy(bucket_arn: str, account_id: str, source_bucket_arns: Sequence[str]) -> Document:
+    """The access-log bucket: TLS only, and S3's logging service may write, for our buckets only.
+
+    With bucket-owner-enforced ownership (no ACLs), server access logging is granted by bucket policy
+    to ``logging.s3.amazonaws.com`` rather than by the legacy log-delivery ACL.
+    """
+    return _doc(
+        tls_only_statement(bucket_arn),
+        {
+            "Sid": "AllowS3ServerAccessLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket_arn}/*",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnLike": {"aws:SourceArn": sorted(source_bucket_arns)},
+            },
+        },
+    )
+
+
+def kms_key_policy(account_id: str, region: str) -> Document:
+    """The project key: administered through IAM in this account; CloudWatch may use it for SNS.
+
+    CloudWatch alarms publish to an SNS topic encrypted with this key, which requires the key policy
+    itself (not IAM) to let ``cloudwatch.amazonaws.com`` generate data keys and decrypt.
+    """
+    return _doc(
+        {
+            "Sid": "AccountAdministersKeyThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "CloudWatchAlarmsPublishToEncryptedTopic",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
+    )
+
+
+def execution_role_policy(
+    *,
+    account_id: str,
+    region: str,
+    artifact_bucket_arn: str,
+    capture_bucket_arn: str,
+    kms_key_arn: str,
+    image_repository_arn: str,
+    alarm_name_prefix: str,
+) -> Document:
+    """Least privilege for the model container and the monitoring jobs running as this role."""
+    return _doc(
+        {
+            "Sid": "ReadModelArtifacts",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"{artifact_bucket_arn}/{MODELS_PREFIX}*",
+        },
+        {
+            "Sid": "ListModelArtifacts",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": artifact_bucket_arn,
+            "Condition": {"StringLike": {"s3:prefix": [f"{MODELS_PREFIX}*"]}},
+        },
+        {
+            "Sid": "WriteCaptureAndMonitoringOutput",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+            "Resource": [f"{capture_bucket_arn}/{CAPTURE_PREFIX}*", f"{capture_bucket_arn}/{MONITORING_PREFIX}*"],
+        },
+        {
+            # The data-quality monitor reads captured traffic; its baseline sits under models/.
+            "Sid": "ReadCapture",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"{capture_bucket_arn}/{CAPTURE_PREFIX}*",
+        },
+        {
+            "Sid": "ListCapture",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": capture_bucket_arn,
+            "Condition": {"StringLike": {"s3:prefix": [f"{CAPTURE_PREFIX}*"]}},
+        },
+        {
+            "Sid": "UseProjectKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            "Resource": kms_key_arn,
+        },
+        {
+            "Sid": "GrantProjectKeyToSageMakerVolumes",
+            "Effect": "Allow",
+            "Action": "kms:CreateGrant",
+            "Resource": kms_key_arn,
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        },
+        {
+            # GetAuthorizationToken has no resource-level permissions: "*" is the only valid resource.
+            "Sid": "EcrLogin",
+            "Effect": "Allow",
+            "Action": "ecr:GetAuthorizationToken",
+            "Resource": "*",
+        },
+        {
+            "Sid": "PullServingImage",
+            "Effect": "Allow",
+            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            "Resource": image_repository_arn,
+        },
+        {
+            "Sid": "WriteSageMakerLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            "Resource": f"arn:aws:logs:{region}:{account_id}:log-group:{SAGEMAKER_LOG_GROUP_PREFIX}*",
+        },
+        {
+            # PutMetricData has no resource-level permissions; the namespace condition scopes it.
+            "Sid": "PublishSageMakerMetrics",
+            "Effect": "Allow",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": list(METRIC_NAMESPACES)}},
+        },
+        {
+            # Blue/green auto-rollback reads the state of the endpoint's rollback alarms.
+            "Sid": "DescribeRollbackAlarms",
+            "Effect": "Allow",
+            "Action": "cloudwatch:DescribeAlarms",
+            "Resource": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{alarm_name_prefix}-*",
+        },
+    )
+
+
+def deployer_policy(
+    *,
+    account_id: str,
+    region: str,
+    endpoint_name: str,
+    execution_role_arn: str,
+) -> Document:
+    """What the identity running ``pulumi up``/``destroy`` needs beyond resource CRUD on this stack.
+
+    Exported so a platform team can attach it to the CI role. Deleting a scaled endpoint fails unless
+    the scalable target can be deregistered first, and the first registration creates the
+    Application Auto Scaling service-linked role for SageMaker endpoints.
+    """
+    return _doc(
+        {
+            "Sid": "ManageEndpointScaling",
+            "Effect": "Allow",
+            "Action": [
+                "application-autoscaling:RegisterScalableTarget",
+                "application-autoscaling:DeregisterScalableTarget",
+                "application-autoscaling:PutScalingPolicy",
+                "application-autoscaling:DeleteScalingPolicy",
+                "application-autoscaling:Describe*",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "CreateAutoScalingServiceLinkedRole",
+            "Effect": "Allow",
+            "Action": "iam:CreateServiceLinkedRole",
+            "Resource": (
+                f"arn:aws:iam::{account_id}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
+                "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
+            ),
+            "Condition": {"StringLike": {"iam:AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com"}},
+        },
+        {
+            "Sid": "PassExecutionRoleToSageMaker",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": execution_role_arn,
+            "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        },
+        {
+            "Sid": "DescribeRollbackAlarms",
+            "Effect": "Allow",
+            "Action": "cloudwatch:DescribeAlarms",
+            "Resource": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{endpoint_name}-*",
+        },
+    )

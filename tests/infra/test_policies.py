@@ -1,0 +1,227 @@
+"""The IAM, KMS and bucket policy documents, compared whole: every grant is reviewed exactly.
+
+These prove the documents' content; moto's IAM (emulator rehearsal) proves AWS's grammar accepts them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from infra import policies
+
+ACCOUNT = "111122223333"
+REGION = "eu-west-1"
+ARTIFACTS = "arn:aws:s3:::mlops-artifacts"
+CAPTURE = "arn:aws:s3:::mlops-capture"
+KEY = "arn:aws:kms:eu-west-1:111122223333:key/abcd"
+REPO = "arn:aws:ecr:eu-west-1:141502667606:repository/sagemaker-scikit-learn"
+
+
+def test_trust_policy_is_sagemaker_only_for_this_account() -> None:
+    assert policies.sagemaker_trust_policy(ACCOUNT) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "SageMakerAssumeRole",
+                "Effect": "Allow",
+                "Principal": {"Service": "sagemaker.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+            }
+        ],
+    }
+
+
+def test_execution_role_policy_exactly() -> None:
+    document = policies.execution_role_policy(
+        account_id=ACCOUNT,
+        region=REGION,
+        artifact_bucket_arn=ARTIFACTS,
+        capture_bucket_arn=CAPTURE,
+        kms_key_arn=KEY,
+        image_repository_arn=REPO,
+        alarm_name_prefix="sagemaker-mlops-prod",
+    )
+    assert document == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ReadModelArtifacts", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{ARTIFACTS}/models/*"},
+            {
+                "Sid": "ListModelArtifacts",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": ARTIFACTS,
+                "Condition": {"StringLike": {"s3:prefix": ["models/*"]}},
+            },
+            {
+                "Sid": "WriteCaptureAndMonitoringOutput",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+                "Resource": [f"{CAPTURE}/capture/*", f"{CAPTURE}/monitoring/*"],
+            },
+            {"Sid": "ReadCapture", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{CAPTURE}/capture/*"},
+            {
+                "Sid": "ListCapture",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": CAPTURE,
+                "Condition": {"StringLike": {"s3:prefix": ["capture/*"]}},
+            },
+            {
+                "Sid": "UseProjectKey",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                "Resource": KEY,
+            },
+            {
+                "Sid": "GrantProjectKeyToSageMakerVolumes",
+                "Effect": "Allow",
+                "Action": "kms:CreateGrant",
+                "Resource": KEY,
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+            {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+            {
+                "Sid": "PullServingImage",
+                "Effect": "Allow",
+                "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                "Resource": REPO,
+            },
+            {
+                "Sid": "WriteSageMakerLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                "Resource": "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/sagemaker/*",
+            },
+            {
+                "Sid": "PublishSageMakerMetrics",
+                "Effect": "Allow",
+                "Action": "cloudwatch:PutMetricData",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "cloudwatch:namespace": [
+                            "AWS/SageMaker",
+                            "/aws/sagemaker/Endpoints",
+                            "aws/sagemaker/Endpoints/data-metrics",
+                        ]
+                    }
+                },
+            },
+            {
+                "Sid": "DescribeRollbackAlarms",
+                "Effect": "Allow",
+                "Action": "cloudwatch:DescribeAlarms",
+                "Resource": "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:sagemaker-mlops-prod-*",
+            },
+        ],
+    }
+
+
+def _actions(document: dict[str, object]) -> list[str]:
+    statements = document["Statement"]
+    assert isinstance(statements, list)
+    found: list[str] = []
+    for statement in statements:
+        action = statement["Action"]
+        found.extend([action] if isinstance(action, str) else action)
+    return found
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        policies.execution_role_policy(
+            account_id=ACCOUNT,
+            region=REGION,
+            artifact_bucket_arn=ARTIFACTS,
+            capture_bucket_arn=CAPTURE,
+            kms_key_arn=KEY,
+            image_repository_arn=REPO,
+            alarm_name_prefix="x",
+        ),
+        policies.deployer_policy(
+            account_id=ACCOUNT, region=REGION, endpoint_name="e", execution_role_arn="arn:aws:iam::1:role/r"
+        ),
+    ],
+)
+def test_no_wildcard_actions(document: dict[str, object]) -> None:
+    wildcards = [a for a in _actions(document) if a == "*" or a.endswith(":*")]
+    assert wildcards == []
+
+
+def test_only_unscopable_actions_use_resource_star() -> None:
+    document = policies.execution_role_policy(
+        account_id=ACCOUNT,
+        region=REGION,
+        artifact_bucket_arn=ARTIFACTS,
+        capture_bucket_arn=CAPTURE,
+        kms_key_arn=KEY,
+        image_repository_arn=REPO,
+        alarm_name_prefix="x",
+    )
+    star = sorted(s["Sid"] for s in document["Statement"] if s["Resource"] == "*")
+    assert star == ["EcrLogin", "PublishSageMakerMetrics"]
+
+
+def test_bucket_policy_denies_plain_http() -> None:
+    assert policies.bucket_policy(ARTIFACTS) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [ARTIFACTS, f"{ARTIFACTS}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+
+
+def test_log_bucket_policy_admits_s3_logging_for_our_buckets_only() -> None:
+    document = policies.log_bucket_policy("arn:aws:s3:::logs", ACCOUNT, [CAPTURE, ARTIFACTS])
+    assert document["Statement"][0] == policies.tls_only_statement("arn:aws:s3:::logs")
+    assert document["Statement"][1] == {
+        "Sid": "AllowS3ServerAccessLogs",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": "arn:aws:s3:::logs/*",
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": ACCOUNT},
+            "ArnLike": {"aws:SourceArn": [ARTIFACTS, CAPTURE]},
+        },
+    }
+
+
+def test_kms_key_policy_lets_cloudwatch_publish_to_encrypted_topics() -> None:
+    document = policies.kms_key_policy(ACCOUNT, REGION)
+    assert [s["Sid"] for s in document["Statement"]] == [
+        "AccountAdministersKeyThroughIam",
+        "CloudWatchAlarmsPublishToEncryptedTopic",
+    ]
+    assert document["Statement"][0]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    assert document["Statement"][1] == {
+        "Sid": "CloudWatchAlarmsPublishToEncryptedTopic",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+    }
+
+
+def test_deployer_policy_can_deregister_scalable_targets() -> None:
+    document = policies.deployer_policy(
+        account_id=ACCOUNT,
+        region=REGION,
+        endpoint_name="sagemaker-mlops-prod",
+        execution_role_arn="arn:aws:iam::111122223333:role/exec",
+    )
+    actions = _actions(document)
+    assert "application-autoscaling:DeregisterScalableTarget" in actions
+    passrole = next(s for s in document["Statement"] if s["Sid"] == "PassExecutionRoleToSageMaker")
+    assert passrole["Resource"] == "arn:aws:iam::111122223333:role/exec"
+    assert passrole["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
