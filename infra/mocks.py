@@ -271,4 +271,6 @@ def run_program(
         )
 
     _run()
-    return Plan(project=project, stack=stack, resources=monitor.recorded, outputs=outputs)
+    # Registrations complete in a nondeterministic order; sort so every export of a graph is stable.
+    resources = sorted(monitor.recorded, key=lambda r: r.urn)
+    return Plan(project=project, stack=stack, resources=resources, outputs=outputs)

@@ -46,6 +46,8 @@ class ModelReleaseArgs:
     # Serverless inference does not support network isolation; realtime endpoints always use it.
     network_isolation: bool
     tags: Mapping[str, str]
+    # SageMaker's CreateModel checks the role can be assumed and read the artifact: wait for its policy.
+    role_policy: pulumi.Resource | None = None
 
 
 class ModelRelease(pulumi.ComponentResource):
@@ -82,6 +84,8 @@ class ModelRelease(pulumi.ComponentResource):
             self.artifact_object = None
             self.model_data_url = pulumi.Output.from_input(str(args.s3_artifact_uri))
             depends = []
+        if args.role_policy is not None:
+            depends.append(args.role_policy)
 
         self.model = aws.sagemaker.Model(
             f"{name}-model",

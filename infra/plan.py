@@ -41,6 +41,9 @@ def _flatten(prefix: str, value: Any, lines: list[str]) -> None:
         for index, item in enumerate(value):
             _flatten(f"{prefix}[{index}]", item, lines)
     else:
+        # The engine's wire format carries every number as a double; show whole numbers as integers.
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         text = json.dumps(value) if not isinstance(value, str) else value
         if len(text) > 100:
             text = text[:97] + "..."

@@ -92,8 +92,8 @@ def build() -> dict[str, Any]:
             baseline_dir=cfg.artifact.baseline_dir if cfg.data_quality_schedule != "off" else None,
             network_isolation=not cfg.endpoint.serverless,
             tags=tags,
+            role_policy=role.policy,
         ),
-        opts=pulumi.ResourceOptions(depends_on=[role.policy]),
     )
     # Who hears about alarms: dev nobody, staging the notify topic, prod the notify and the page topics.
     notify = Notifications(
@@ -205,7 +205,6 @@ def build() -> dict[str, Any]:
                 alarm_actions=notify_actions,
                 tags=tags,
             ),
-            opts=pulumi.ResourceOptions(depends_on=[serving.endpoint]),
         )
 
     return {
