@@ -1,0 +1,412 @@
+"""Serving handlers for the SageMaker scikit-learn container: model_fn, input_fn, predict_fn, output_fn.
+
+Packed as ``code/inference.py`` inside ``model.tar.gz``; the container imports it alone from
+``/opt/ml/model/code`` (``SAGEMAKER_PROGRAM=inference.py``), so it depends only on the standard library,
+numpy, pandas, scikit-learn and joblib — never on the rest of this package.
+
+Requests (``Content-Type``):
+- ``text/csv``: one row per line, with or without a header row. The first line is a header when one of
+  its cells is a feature name; without a header the values are the features in training order
+  (``manifest.json`` ``features``).
+- ``application/json``: a list of records (``[{"island": "Biscoe", ...}]``), a single record object, or
+  ``{"instances": [...]}`` holding records or value lists (training feature order).
+Columns are checked against the training schema: a missing feature is an error; the target column is
+ignored when present (so rows of the training CSV can be sent as they are); any other unknown column is
+an error, because it is usually a misspelt feature whose real value would silently be imputed. Missing
+values are null, an empty field, ``NA``, ``N/A``, ``NaN`` or ``null``. Rows are counted from 1, header
+excluded.
+
+Responses (``Accept``; missing or ``*/*`` means JSON):
+- ``application/json``: ``[{"label": "Adelie", "probabilities": {"Adelie": 0.98, ...}}, ...]``
+- ``text/csv``: one line per row, ``label,p_<class1>,p_<class2>,...`` with classes in manifest order, no
+  header (so batch transform can join output lines to input lines).
+
+Client errors derive from ``ClientError`` and carry the HTTP status: ``UnsupportedContentTypeError``
+(415), ``BadRequestError`` (400), ``NotAcceptableError`` (406). A malformed body raises nothing else.
+
+Inside AWS's scikit-learn serving container the handlers do not raise client errors: that server wraps
+every exception a handler raises into its own ``ClientError`` and answers HTTP 500, which would count a
+caller's bad payload as a model failure (and can trip the 5XX alarm that rolls a release back). There,
+a client error travels as a ``Rejection`` from ``input_fn``/``predict_fn`` to ``output_fn``, which returns
+the container's own response object with the 4xx status. Everywhere else (our local server, tests) the
+exceptions are raised and the server maps ``status_code``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import math
+import os
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+import sklearn
+
+logger = logging.getLogger(__name__)
+
+JSON = "application/json"
+CSV = "text/csv"
+ANY = "*/*"
+MISSING_MARKERS = frozenset({"", "NA", "N/A", "NaN", "null"})  # the training data contract's markers
+SUPPORTED_MANIFEST_VERSION = 1
+
+
+class ClientError(Exception):
+    """A request the client must fix; ``status_code`` is the HTTP status to answer with."""
+
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequestError(ClientError):
+    status_code = 400
+
+
+class UnsupportedContentTypeError(ClientError):
+    status_code = 415
+
+
+class NotAcceptableError(ClientError):
+    status_code = 406
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A client error carried to ``output_fn`` inside AWS's container (see the module docstring)."""
+
+    error: ClientError
+
+
+@cache
+def _container_worker() -> Any | None:
+    """The ``worker`` module of AWS's scikit-learn serving container, or None outside it."""
+    try:
+        from sagemaker_containers.beta.framework import worker  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return worker
+
+
+def _reject(error: ClientError) -> Rejection:
+    """Inside the container, carry the error to ``output_fn``; elsewhere raise it for the server to map."""
+    if _container_worker() is None:
+        raise error
+    return Rejection(error)
+
+
+def error_body(error: ClientError) -> str:
+    return json.dumps({"error": type(error).__name__, "message": error.message})
+
+
+@dataclass(frozen=True)
+class Model:
+    """The fitted pipeline with the schema it was trained on (from ``manifest.json``)."""
+
+    pipeline: Any
+    features: tuple[tuple[str, str], ...]  # (name, "numeric" | "categorical") in training order
+    classes: tuple[str, ...]
+    target: str
+    manifest: dict[str, Any]
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [name for name, _ in self.features]
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A parsed request, not yet checked against the schema (``input_fn`` does not see the model)."""
+
+    records: list[dict[str, Any]] | None = None  # JSON objects: named values
+    rows: list[list[Any]] | None = None  # CSV lines or JSON arrays: positional values
+    csv: bool = False  # rows came from CSV, so the first one may be a header line
+
+
+@dataclass(frozen=True)
+class Prediction:
+    labels: list[str]
+    probabilities: np.ndarray  # rows x classes, columns in ``classes`` order
+    classes: tuple[str, ...]
+
+
+def model_fn(model_dir: str) -> Model:
+    """Load ``model.joblib`` and ``manifest.json`` from the unpacked artifact directory."""
+    with open(os.path.join(model_dir, "manifest.json"), encoding="utf-8") as handle:
+        manifest = json.load(handle)
+    version = manifest.get("manifest_version")
+    if version != SUPPORTED_MANIFEST_VERSION:
+        raise RuntimeError(
+            f"manifest_version {version!r} is not supported by this inference.py "
+            f"(expected {SUPPORTED_MANIFEST_VERSION}); retrain with the matching training code"
+        )
+    if manifest.get("sklearn_version") != sklearn.__version__:
+        logger.warning(
+            "model trained with scikit-learn %s, serving with %s: predictions may differ",
+            manifest.get("sklearn_version"),
+            sklearn.__version__,
+        )
+    pipeline = joblib.load(os.path.join(model_dir, "model.joblib"))
+    features = tuple((str(f["name"]), str(f["kind"])) for f in manifest["features"])
+    trained_on = [str(name) for name in getattr(pipeline, "feature_names_in_", [])]
+    if trained_on and trained_on != [name for name, _ in features]:
+        raise RuntimeError(f"manifest features {features} do not match the pipeline's {trained_on}")
+    return Model(
+        pipeline=pipeline,
+        features=features,
+        classes=tuple(str(c) for c in manifest["classes"]),
+        target=str(manifest["target"]),
+        manifest=manifest,
+    )
+
+
+def _media_type(value: str | None) -> str:
+    return (value or "").split(";", 1)[0].strip().lower()
+
+
+def _decode_body(body: Any) -> str:
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        try:
+            return bytes(body).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise BadRequestError(f"request body is not UTF-8 (invalid byte at offset {exc.start})") from None
+    if isinstance(body, str):
+        return body.removeprefix("\ufeff")
+    raise BadRequestError(f"request body must be text or bytes, got {type(body).__name__}")
+
+
+def _parse_csv(text: str) -> Payload:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[Any]] = []
+    try:
+        for record in reader:
+            if not record or all(not cell.strip() for cell in record):
+                continue
+            if rows and len(record) != len(rows[0]):
+                raise BadRequestError(
+                    f"CSV line {reader.line_num} has {len(record)} values but the first line has {len(rows[0])}"
+                )
+            rows.append(record)
+    except csv.Error as exc:
+        raise BadRequestError(f"malformed CSV at line {reader.line_num}: {exc}") from None
+    if not rows:
+        raise BadRequestError("CSV body has no rows")
+    return Payload(rows=rows, csv=True)
+
+
+def _json_items(items: list[Any], where: str) -> Payload:
+    if not items:
+        raise BadRequestError(f"{where} is empty; send at least one record")
+    if all(isinstance(item, dict) for item in items):
+        return Payload(records=items)
+    if all(isinstance(item, list) for item in items):
+        return Payload(rows=items)
+    raise BadRequestError(f"{where} must hold only objects (records) or only arrays (values in feature order)")
+
+
+def _parse_json(text: str) -> Payload:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadRequestError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    if isinstance(document, list):
+        return _json_items(document, "JSON array")
+    if isinstance(document, dict):
+        if "instances" in document:
+            extra = sorted(str(key) for key in document if key != "instances")
+            if extra:
+                raise BadRequestError(f"unexpected key(s) next to 'instances': {', '.join(extra)}")
+            instances = document["instances"]
+            if not isinstance(instances, list):
+                raise BadRequestError("'instances' must be an array of records or of value arrays")
+            return _json_items(instances, "'instances'")
+        return Payload(records=[document])
+    raise BadRequestError('JSON body must be a record object, an array of records, or {"instances": [...]}')
+
+
+def input_fn(body: Any, content_type: str | None) -> Payload | Rejection:
+    """Parse the request body; schema checks happen in ``predict_fn``, which has the model."""
+    try:
+        return _parse(body, content_type)
+    except ClientError as error:
+        return _reject(error)
+
+
+def _parse(body: Any, content_type: str | None) -> Payload:
+    media_type = _media_type(content_type)
+    if media_type not in (CSV, JSON):
+        raise UnsupportedContentTypeError(f"unsupported content type {content_type!r}; send {CSV} or {JSON}")
+    try:
+        text = _decode_body(body)
+        if not text.strip():
+            raise BadRequestError("request body is empty")
+        return _parse_csv(text) if media_type == CSV else _parse_json(text)
+    except ClientError:
+        raise
+    except (ValueError, TypeError, RecursionError, MemoryError) as exc:  # e.g. absurdly nested JSON
+        raise BadRequestError(f"malformed request body ({type(exc).__name__})") from None
+
+
+def _quote(names: list[str]) -> str:
+    return ", ".join(f"'{name}'" for name in names)
+
+
+def _check_columns(present: list[str], model: Model, where: str) -> None:
+    expected = model.feature_names
+    missing = [name for name in expected if name not in present]
+    unknown = [name for name in present if name not in expected and name != model.target]
+    problems = []
+    if missing:
+        problems.append(f"missing feature column(s) {_quote(missing)}")
+    if unknown:
+        problems.append(f"unknown column(s) {_quote(unknown)}")
+    if problems:
+        raise BadRequestError(f"{where}: {'; '.join(problems)}; expected columns: {', '.join(expected)}")
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() in MISSING_MARKERS
+
+
+def _numeric(value: Any, column: str, row: int) -> float:
+    if _is_missing(value):
+        return math.nan
+    number: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number):
+        shown = value if isinstance(value, str) else json.dumps(value)
+        raise BadRequestError(
+            f"column '{column}' row {row} holds '{shown}'; expected a number (or null/empty for missing)"
+        )
+    return number
+
+
+def _categorical(value: Any, column: str, row: int) -> Any:
+    if _is_missing(value):
+        return np.nan
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise BadRequestError(
+        f"column '{column}' row {row} holds {json.dumps(value)}; expected text (or null/empty for missing)"
+    )
+
+
+def to_frame(payload: Payload, model: Model) -> pd.DataFrame:
+    """Check a payload against the training schema and build the typed frame the pipeline expects."""
+    names = model.feature_names
+    records: list[dict[str, Any]]
+    if payload.records is not None:
+        for index, record in enumerate(payload.records, start=1):
+            _check_columns([str(key) for key in record], model, f"record {index}")
+        records = payload.records
+    elif payload.rows is not None:
+        rows = payload.rows
+        first = [str(cell).strip() for cell in rows[0]]
+        if payload.csv and any(cell in names for cell in first):
+            _check_columns(first, model, "CSV header")
+            rows = rows[1:]
+            if not rows:
+                raise BadRequestError("CSV body has a header line but no data rows")
+            records = [dict(zip(first, row, strict=True)) for row in rows]
+        else:
+            for index, row in enumerate(rows, start=1):
+                if len(row) != len(names):
+                    raise BadRequestError(
+                        f"row {index} has {len(row)} values; without a header send exactly {len(names)} "
+                        f"in training order: {', '.join(names)}"
+                    )
+            records = [dict(zip(names, row, strict=True)) for row in rows]
+    else:
+        raise BadRequestError("request holds no records")
+
+    columns: dict[str, pd.Series] = {}
+    for name, kind in model.features:
+        if kind == "numeric":
+            values = [_numeric(record[name], name, row) for row, record in enumerate(records, start=1)]
+            columns[name] = pd.Series(values, dtype="float64")
+        else:
+            texts = [_categorical(record[name], name, row) for row, record in enumerate(records, start=1)]
+            columns[name] = pd.Series(texts, dtype=object)
+    return pd.DataFrame(columns, columns=names)
+
+
+def predict_fn(data: Payload | pd.DataFrame | Rejection, model: Model) -> Prediction | Rejection:
+    if isinstance(data, Rejection):
+        return data
+    if isinstance(data, pd.DataFrame):
+        data = Payload(records=data.to_dict(orient="records"))
+    try:
+        frame = to_frame(data, model)
+    except ClientError as error:
+        return _reject(error)
+    proba = np.asarray(model.pipeline.predict_proba(frame), dtype=float)
+    fitted = [str(c) for c in model.pipeline.classes_]
+    proba = proba[:, [fitted.index(label) for label in model.classes]]
+    labels = [model.classes[i] for i in proba.argmax(axis=1)]
+    return Prediction(labels=labels, probabilities=proba, classes=model.classes)
+
+
+def _choose_accept(accept: str | None) -> str:
+    if accept is None or not accept.strip():
+        return JSON
+    for part in accept.split(","):
+        media_type = _media_type(part)
+        if media_type in (ANY, "application/*", JSON):
+            return JSON
+        if media_type in (CSV, "text/*"):
+            return CSV
+    raise NotAcceptableError(f"cannot answer with {accept!r}; accept {JSON} or {CSV}")
+
+
+def output_fn(prediction: Prediction | Rejection, accept: str | None) -> Any:
+    """Serialise to ``(body, content_type)``; both serving stacks of the container accept the tuple.
+
+    A ``Rejection`` (only inside AWS's container) becomes the container's response with the 4xx status.
+    """
+    if not isinstance(prediction, Rejection):
+        try:
+            return _serialise(prediction, _choose_accept(accept))
+        except ClientError as error:
+            prediction = _reject(error)
+    worker = _container_worker()
+    if worker is None:
+        raise prediction.error
+    return worker.Response(response=error_body(prediction.error), status=prediction.error.status_code, mimetype=JSON)
+
+
+def _serialise(prediction: Prediction, media_type: str) -> tuple[str, str]:
+    if media_type == JSON:
+        body = [
+            {
+                "label": label,
+                "probabilities": {c: float(p) for c, p in zip(prediction.classes, row, strict=True)},
+            }
+            for label, row in zip(prediction.labels, prediction.probabilities, strict=True)
+        ]
+        return json.dumps(body), JSON
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for label, row in zip(prediction.labels, prediction.probabilities, strict=True):
+        writer.writerow([label, *(repr(float(p)) for p in row)])
+    return buffer.getvalue(), CSV

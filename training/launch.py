@@ -1,0 +1,208 @@
+"""Managed training: run the same ``train.py`` as a SageMaker training job (SageMaker Python SDK v3).
+
+    python -m training.launch --train s3://bucket/penguins/ --role arn:aws:iam::123456789012:role/x \\
+        --region eu-west-1 -H n_estimators=200 -H max_depth=6
+    python -m training.launch --train s3://bucket/penguins/ --region eu-west-1 --dry-run
+
+A real run needs an AWS account, credentials, an execution role SageMaker can assume, and the data in S3:
+the SDK uploads ``training/`` as the source directory, the job runs ``python train.py --<hp> <value>`` in
+the scikit-learn training image (same scikit-learn minor as the serving image, so the pickled model
+loads), and SageMaker uploads ``/opt/ml/model`` as ``model.tar.gz``. ``--dry-run`` builds and validates the
+same request with the SDK's own configuration classes and prints it, without any AWS call.
+
+The SDK is imported inside functions only: several v3 modules create boto3 clients at import time, and
+nothing else in the training package (nor the deploy path) needs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import sklearn
+
+from .errors import HyperparameterError, TrainingError, UserError
+from .evaluate import DIGITS, SUMMARY_METRICS
+from .hyperparameters import SPECS
+from .package import serving_image_version
+
+SOURCE_DIR = Path(__file__).resolve().parent
+ENTRY_SCRIPT = "train.py"
+DEFAULT_INSTANCE_TYPE = "ml.m5.large"
+DEFAULT_BASE_JOB_NAME = "penguins-sklearn"
+CHANNELS = ("train", "validation", "test")
+# Never upload caches or local build output with the source directory.
+IGNORE_PATTERNS = [".env", ".git", "__pycache__", ".DS_Store", ".cache", ".ipynb_checkpoints", ".mypy_cache"]
+
+
+def metric_definitions() -> list[dict[str, str]]:
+    """Regexes matching the ``<split>:<metric>=<value>`` lines train.py prints (see evaluate.py)."""
+    return [
+        {"name": f"{split}:{metric}", "regex": f"{split}:{metric}=([0-9]+\\.[0-9]{{{DIGITS}}})"}
+        for split in ("validation", "test")
+        for metric in SUMMARY_METRICS
+    ]
+
+
+def training_image(region: str, instance_type: str) -> str:
+    """The scikit-learn training image for the installed scikit-learn minor, from the SDK's bundled
+    catalogue (no network call)."""
+    from sagemaker.core import image_uris
+
+    uri: str = image_uris.retrieve(
+        framework="sklearn",
+        region=region,
+        version=serving_image_version(sklearn.__version__),
+        image_scope="training",
+        instance_type=instance_type,
+    )
+    return uri
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    region: str
+    role: str | None
+    training_image: str
+    instance_type: str
+    base_job_name: str
+    hyperparameters: dict[str, object]
+    channels: dict[str, str]
+    source_dir: Path = SOURCE_DIR
+    metrics: list[dict[str, str]] = field(default_factory=metric_definitions)
+
+
+def sdk_config(spec: JobSpec) -> dict[str, Any]:
+    """The SDK v3 configuration objects for ``spec`` (pydantic models: they validate their fields)."""
+    from sagemaker.core.training.configs import Compute, InputData, MetricDefinition, SourceCode
+
+    return {
+        "source_code": SourceCode(
+            source_dir=str(spec.source_dir), entry_script=ENTRY_SCRIPT, ignore_patterns=IGNORE_PATTERNS
+        ),
+        "compute": Compute(instance_type=spec.instance_type, instance_count=1),
+        "input_data_config": [InputData(channel_name=name, data_source=uri) for name, uri in spec.channels.items()],
+        "metric_definitions": [MetricDefinition(name=m["name"], regex=m["regex"]) for m in spec.metrics],
+    }
+
+
+def dry_run_request(spec: JobSpec) -> dict[str, Any]:
+    config = sdk_config(spec)
+    return {
+        "region": spec.region,
+        "role": spec.role,
+        "base_job_name": spec.base_job_name,
+        "training_image": spec.training_image,
+        "source_code": config["source_code"].model_dump(exclude_none=True),
+        "compute": config["compute"].model_dump(exclude_none=True),
+        "hyperparameters": spec.hyperparameters,
+        "input_data_config": [channel.model_dump(exclude_none=True) for channel in config["input_data_config"]],
+        "metric_definitions": [m.model_dump() for m in config["metric_definitions"]],
+    }
+
+
+def submit(spec: JobSpec) -> None:  # pragma: no cover - needs an AWS account
+    import boto3
+    from sagemaker.core.helper.session_helper import Session
+    from sagemaker.train.model_trainer import ModelTrainer
+
+    config = sdk_config(spec)
+    trainer = ModelTrainer(
+        sagemaker_session=Session(boto_session=boto3.Session(region_name=spec.region)),
+        role=spec.role,
+        base_job_name=spec.base_job_name,
+        training_image=spec.training_image,
+        source_code=config["source_code"],
+        compute=config["compute"],
+        hyperparameters=spec.hyperparameters,
+    ).with_metric_definitions(config["metric_definitions"])
+    trainer.train(input_data_config=config["input_data_config"], wait=True, logs=True)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UserError(f"{message}; run launch.py --help for the accepted flags")
+
+
+def _hyperparameter(raw: str) -> tuple[str, object]:
+    name, sep, value = raw.partition("=")
+    name = name.strip()
+    if not sep or name not in SPECS:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE with NAME one of {', '.join(SPECS)}, got {raw!r}")
+    try:
+        # The same parser train.py applies, so a bad value fails here rather than in a billed job.
+        return name, SPECS[name].parse(value)
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"{name}: {exc}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="launch.py", description=(__doc__ or "").split("\n\n")[0], allow_abbrev=False)
+    parser.add_argument("--train", required=True, help="S3 URI of the train channel (CSV files)")
+    parser.add_argument("--validation", help="S3 URI of an optional validation channel")
+    parser.add_argument("--test", help="S3 URI of an optional test channel")
+    parser.add_argument("--role", help="IAM role ARN the training job assumes (required unless --dry-run)")
+    parser.add_argument("--region", help="AWS region (default: AWS_REGION or AWS_DEFAULT_REGION)")
+    parser.add_argument("--instance-type", default=DEFAULT_INSTANCE_TYPE)
+    parser.add_argument("--base-job-name", default=DEFAULT_BASE_JOB_NAME)
+    parser.add_argument(
+        "-H",
+        "--hyperparameter",
+        dest="hyperparameters",
+        action="append",
+        type=_hyperparameter,
+        default=[],
+        metavar="NAME=VALUE",
+        help=f"train.py hyperparameter, repeatable; names: {', '.join(SPECS)}",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="print the job request; call no AWS API")
+    return parser
+
+
+def build_spec(argv: Sequence[str] | None, environ: Mapping[str, str]) -> tuple[JobSpec, bool]:
+    args = build_parser().parse_args(argv)
+    channels = {name: getattr(args, name) for name in CHANNELS if getattr(args, name)}
+    for name, uri in channels.items():
+        if not uri.startswith("s3://"):
+            raise UserError(f"--{name} must be an s3:// URI (got {uri!r}); upload the CSV files to S3 first")
+    region = args.region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        raise UserError("no AWS region: pass --region or set AWS_REGION")
+    if not args.dry_run and not args.role:
+        raise UserError("--role is required to start a training job (an IAM role ARN SageMaker can assume)")
+    hyperparameters = dict(args.hyperparameters)
+    if len(hyperparameters) != len(args.hyperparameters):
+        raise HyperparameterError("a hyperparameter is given twice; pass each -H NAME=VALUE once")
+    spec = JobSpec(
+        region=region,
+        role=args.role,
+        training_image=training_image(region, args.instance_type),
+        instance_type=args.instance_type,
+        base_job_name=args.base_job_name,
+        hyperparameters=hyperparameters,
+        channels=channels,
+    )
+    return spec, bool(args.dry_run)
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    try:
+        spec, dry_run = build_spec(argv, os.environ if environ is None else environ)
+        if dry_run:
+            print(json.dumps(dry_run_request(spec), indent=2))
+            return 0
+        submit(spec)
+    except TrainingError as exc:
+        print(f"launch failed: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
