@@ -24,6 +24,7 @@ venv: $(STAMP)
 train: $(STAMP)
 	$(BIN)/python training/train.py --train $(DATA) --target $(TARGET) \
 		--model-dir $(BUILD)/model --output-data-dir $(BUILD) --artifact $(BUILD)/model.tar.gz $(TRAIN_ARGS)
+	$(BIN)/python -m monitoring.baseline --data $(DATA) --manifest $(BUILD)/manifest.json --out $(BUILD)/baseline
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -15,16 +15,22 @@ import pulumi_aws as aws
 from infra import config, images
 from infra.autoscaling import EndpointAutoscaling, EndpointAutoscalingArgs
 from infra.endpoint import InferenceEndpoint, InferenceEndpointArgs
+from infra.errors import ConfigError
 from infra.identity import ExecutionRole, ExecutionRoleArgs
 from infra.model import ModelRelease, ModelReleaseArgs
-from infra.errors import ConfigError
 from infra.storage import ArtifactStore, ArtifactStoreArgs
 from monitoring.alarms import EndpointAlarms, EndpointAlarmsArgs
 from monitoring.catalogue import MonitoringSettings, alarm_catalogue, split_rollback
 from monitoring.dashboard_component import EndpointDashboard, EndpointDashboardArgs
 from monitoring.errors import UserInputError
 from monitoring.instance_types import UnknownInstanceTypeError
-from monitoring.model_quality import DAILY, HOURLY, DataQualityMonitor, DataQualityMonitorArgs, model_monitor_image_uri
+from monitoring.model_quality import (
+    DAILY,
+    HOURLY,
+    DataQualityMonitor,
+    DataQualityMonitorArgs,
+    model_monitor_image_uri,
+)
 from monitoring.notifications import Notifications, NotificationsArgs
 
 
@@ -223,6 +229,8 @@ def build() -> dict[str, Any]:
         "kmsKeyArn": store.key_arn,
         "alarmTopicArn": notify.topic_arn,
         "rollbackAlarmNames": list(rollback.alarm_names.values()),
+        # Every alarm of the endpoint is named with this prefix (`python -m monitoring status --stack`).
+        "alarmNamePrefix": f"{cfg.endpoint.name}-",
         "dashboardName": dashboard.dashboard_name,
         "invokeCommand": serving.endpoint_name.apply(lambda name: invocation_command(name, cfg.region)),
     }

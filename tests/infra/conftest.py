@@ -12,6 +12,7 @@ import pytest
 from infra.mocks import Plan, run_program
 from tests.infra.fakes import write_artifact
 
+
 @pytest.fixture(scope="session")
 def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_artifact(tmp_path_factory.mktemp("artifact"))

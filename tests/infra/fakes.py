@@ -47,5 +47,3 @@ def write_artifact(
         (directory / "baseline" / "statistics.json").write_text('{"version": 0.0}')
         (directory / "baseline" / "constraints.json").write_text('{"version": 0.0}')
     return path
-
-

@@ -56,7 +56,12 @@ def test_environment_defaults_per_stack(artifact: Path) -> None:
     }
 
 
-PROD_ENDPOINT = {"type": "realtime", "instanceType": "ml.m5.xlarge", "instanceCount": 2, "dataCapturePercent": 20}
+PROD_ENDPOINT = {
+    "type": "realtime",
+    "instanceType": "ml.m5.xlarge",
+    "instanceCount": 2,
+    "dataCapturePercent": 20,
+}
 DEV_ENDPOINT = {"type": "serverless", "memorySizeMb": 2048, "maxConcurrency": 5}
 
 
@@ -161,9 +166,7 @@ DEV_ENDPOINT = {"type": "serverless", "memorySizeMb": 2048, "maxConcurrency": 5}
         ),
     ],
 )
-def test_invalid_config_names_the_key(
-    stack: str, overrides: dict[str, Any], message: str, artifact: Path
-) -> None:
+def test_invalid_config_names_the_key(stack: str, overrides: dict[str, Any], message: str, artifact: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         load_with(stack, artifact, **overrides)
     assert str(raised.value) == message
@@ -247,9 +250,7 @@ def test_monitoring_needs_a_baseline(tmp_path: Path) -> None:
 
 def test_s3_artifact_uri_is_accepted() -> None:
     pulumi.runtime.set_all_config(
-        load_stack_config(
-            "dev", {"mlops:artifact": "s3://my-training-bucket/jobs/job-1/output/model.tar.gz"}
-        )
+        load_stack_config("dev", {"mlops:artifact": "s3://my-training-bucket/jobs/job-1/output/model.tar.gz"})
     )
     cfg = config.load(project="sagemaker-mlops", stack="dev")
     assert cfg.artifact.local is None

@@ -45,7 +45,12 @@ def test_execution_role_policy_exactly() -> None:
     assert document == {
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "ReadModelArtifacts", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{ARTIFACTS}/models/*"},
+            {
+                "Sid": "ReadModelArtifacts",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"{ARTIFACTS}/models/*",
+            },
             {
                 "Sid": "ListModelArtifacts",
                 "Effect": "Allow",
@@ -59,7 +64,12 @@ def test_execution_role_policy_exactly() -> None:
                 "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
                 "Resource": [f"{CAPTURE}/capture/*", f"{CAPTURE}/monitoring/*"],
             },
-            {"Sid": "ReadCapture", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{CAPTURE}/capture/*"},
+            {
+                "Sid": "ReadCapture",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"{CAPTURE}/capture/*",
+            },
             {
                 "Sid": "ListCapture",
                 "Effect": "Allow",
@@ -84,13 +94,22 @@ def test_execution_role_policy_exactly() -> None:
             {
                 "Sid": "PullServingImage",
                 "Effect": "Allow",
-                "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                "Action": [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                ],
                 "Resource": REPO,
             },
             {
                 "Sid": "WriteSageMakerLogs",
                 "Effect": "Allow",
-                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                "Action": [
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:DescribeLogStreams",
+                ],
                 "Resource": "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/sagemaker/*",
             },
             {

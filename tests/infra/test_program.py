@@ -114,7 +114,11 @@ def test_every_bucket_is_encrypted_private_versioned_and_tls_only(stack: str, pl
     buckets = {r.name.rsplit("-", 1)[1]: r for r in plan.of_type("aws:s3/bucket:Bucket")}
     assert sorted(buckets) == ["artifacts", "capture", "logs"]
     for kind, bucket in buckets.items():
-        sse = child(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", bucket)
+        sse = child(
+            plan,
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            bucket,
+        )
         default = sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
         if kind == "logs":
             # Server access logs can only be delivered to an SSE-S3 bucket.
@@ -123,7 +127,10 @@ def test_every_bucket_is_encrypted_private_versioned_and_tls_only(stack: str, pl
             assert default == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key.state["arn"]}
             assert sse.inputs["rules"][0]["bucketKeyEnabled"] is True
         pab = child(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", bucket)
-        assert {k: pab.inputs[k] for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")} == {
+        assert {
+            k: pab.inputs[k]
+            for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+        } == {
             "blockPublicAcls": True,
             "blockPublicPolicy": True,
             "ignorePublicAcls": True,
@@ -193,7 +200,8 @@ def test_model_container_contract_and_network_isolation(stack: str, isolated: bo
             "SAGEMAKER_REGION": "us-east-1",
         },
     }
-    assert artifact.inputs["key"].startswith("models/") and artifact.inputs["key"].endswith("/model.tar.gz")
+    assert artifact.inputs["key"].startswith("models/")
+    assert artifact.inputs["key"].endswith("/model.tar.gz")
     assert artifact.inputs["serverSideEncryption"] == "aws:kms"
     assert artifact.inputs["source"].path.endswith("model.tar.gz")
 
@@ -219,7 +227,9 @@ def test_dependencies_endpoint_config_model_role(stack: str, plan_for: PlanFor) 
     # The model waits for the role's inline policy: SageMaker checks it can read the artifact.
     assert plan.one("aws:iam/rolePolicy:RolePolicy").urn in model.dependencies
     # The endpoint's auto-rollback names alarms that must already exist.
-    rollback = [a.urn for a in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if (a.parent or "").endswith("-rollback")]
+    rollback = [
+        a.urn for a in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if (a.parent or "").endswith("-rollback")
+    ]
     assert len(rollback) == 2
     assert set(rollback) <= set(endpoint.dependencies)
 
@@ -231,7 +241,10 @@ def test_autoscaling_target_and_policy(stack: str, plan_for: PlanFor) -> None:
     policy = plan.one("aws:appautoscaling/policy:Policy")
     endpoint = plan.one("aws:sagemaker/endpoint:Endpoint")
     expected = {"staging": (2, 3, 300), "prod": (2, 6, 600)}[stack]
-    assert {k: target.inputs[k] for k in ("serviceNamespace", "scalableDimension", "resourceId", "minCapacity", "maxCapacity")} == {
+    assert {
+        k: target.inputs[k]
+        for k in ("serviceNamespace", "scalableDimension", "resourceId", "minCapacity", "maxCapacity")
+    } == {
         "serviceNamespace": "sagemaker",
         "scalableDimension": "sagemaker:variant:DesiredInstanceCount",
         "resourceId": f"endpoint/sagemaker-mlops-{stack}/variant/primary",
@@ -267,7 +280,10 @@ def test_dev_variant_is_serverless_without_capture_or_volume_key(plan_for: PlanF
     assert "kmsKeyArn" not in config.inputs
 
 
-@pytest.mark.parametrize(("stack", "instance_type", "count", "capture"), [("staging", "ml.m5.large", 2, 50), ("prod", "ml.m5.xlarge", 2, 20)])
+@pytest.mark.parametrize(
+    ("stack", "instance_type", "count", "capture"),
+    [("staging", "ml.m5.large", 2, 50), ("prod", "ml.m5.xlarge", 2, 20)],
+)
 def test_realtime_variant_capture_and_key(
     stack: str, instance_type: str, count: int, capture: int, plan_for: PlanFor
 ) -> None:
@@ -287,7 +303,10 @@ def test_realtime_variant_capture_and_key(
         "destinationS3Uri": f"s3://{capture_bucket.state['bucket']}/capture",
         "kmsKeyId": key_arn,
         "captureOptions": [{"captureMode": "Input"}, {"captureMode": "Output"}],
-        "captureContentTypeHeader": {"csvContentTypes": ["text/csv"], "jsonContentTypes": ["application/json"]},
+        "captureContentTypeHeader": {
+            "csvContentTypes": ["text/csv"],
+            "jsonContentTypes": ["application/json"],
+        },
     }
 
 
@@ -297,11 +316,19 @@ def test_realtime_variant_capture_and_key(
         ("dev", {"type": "ALL_AT_ONCE", "waitIntervalInSeconds": 0}),
         (
             "staging",
-            {"type": "CANARY", "waitIntervalInSeconds": 300, "canarySize": {"type": "CAPACITY_PERCENT", "value": 50}},
+            {
+                "type": "CANARY",
+                "waitIntervalInSeconds": 300,
+                "canarySize": {"type": "CAPACITY_PERCENT", "value": 50},
+            },
         ),
         (
             "prod",
-            {"type": "CANARY", "waitIntervalInSeconds": 600, "canarySize": {"type": "CAPACITY_PERCENT", "value": 25}},
+            {
+                "type": "CANARY",
+                "waitIntervalInSeconds": 600,
+                "canarySize": {"type": "CAPACITY_PERCENT", "value": 25},
+            },
         ),
     ],
 )
@@ -341,6 +368,7 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
     outputs = plan.outputs
     endpoint = plan.one("aws:sagemaker/endpoint:Endpoint")
     assert sorted(outputs) == [
+        "alarmNamePrefix",
         "alarmTopicArn",
         "artifactBucket",
         "captureBucket",
@@ -362,6 +390,7 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
     assert outputs["endpointName"] == f"sagemaker-mlops-{stack}"
     assert outputs["endpointArn"] == endpoint.state["arn"]
     assert outputs["region"] == "us-east-1"
+    assert outputs["alarmNamePrefix"] == f"sagemaker-mlops-{stack}-"
     assert outputs["servingImage"] == IMAGE
     assert outputs["executionRoleArn"] == plan.one("aws:iam/role:Role").state["arn"]
     assert outputs["invokeCommand"].startswith(

@@ -1,0 +1,218 @@
+"""The local server behind SageMaker's container contract: a real gunicorn process on 127.0.0.1.
+
+Proves our server's contract (ping, content types, status codes, payload limit, batches, concurrency,
+graceful shutdown) with the handlers imported from the unpacked artifact. It cannot prove AWS's own
+container behaves the same; test_training_container_errors covers our side of that boundary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from training_support import REPO, Trainings, clean_environ, penguin_lines
+
+from training import serve
+
+pytestmark = pytest.mark.slow
+
+LINES = penguin_lines()
+HEADER = LINES[0]
+ROWS = LINES[1:]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[str]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_ping(url: str, process: subprocess.Popen[str], log: Path, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited early:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/ping", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("server did not answer /ping in time")
+
+
+def start(artifact: Path, log: Path, workers: int = 2) -> Server:
+    port = free_port()
+    # A file, not a pipe: the access log of hundreds of requests would fill a pipe and block the server.
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "training.serve", "--artifact", str(artifact), "--port", str(port)]
+            + ["--workers", str(workers)],
+            cwd=REPO,
+            env=clean_environ(),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    wait_for_ping(url, process, log)
+    return Server(url, process, log)
+
+
+@pytest.fixture(scope="module")
+def server(trainings: Trainings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = start(trainings.first.artifact, tmp_path_factory.mktemp("serve") / "server.log")
+    yield running
+    running.process.send_signal(signal.SIGTERM)
+    running.process.wait(timeout=40)
+
+
+def post(url: str, body: bytes, content_type: str, accept: str | None = "application/json") -> tuple[int, str, bytes]:
+    headers = {"Content-Type": content_type}
+    if accept is not None:
+        headers["Accept"] = accept
+    req = urllib.request.Request(f"{url}/invocations", data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return response.status, response.headers["Content-Type"], response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers["Content-Type"], exc.read()
+
+
+def features(line: str) -> str:
+    return line.split(",", 1)[1]
+
+
+def test_ping(server: Server) -> None:
+    with urllib.request.urlopen(f"{server.url}/ping", timeout=5) as response:
+        assert response.status == 200
+
+
+def test_csv_with_header_gives_labels_and_probabilities(server: Server) -> None:
+    status, content_type, body = post(server.url, "\n".join([HEADER, *ROWS[:3]]).encode(), "text/csv")
+    assert (status, content_type) == (200, "application/json")
+    answer = json.loads(body)
+    assert [row["label"] for row in answer] == ["Adelie", "Adelie", "Adelie"]
+    assert all(sorted(row["probabilities"]) == ["Adelie", "Chinstrap", "Gentoo"] for row in answer)
+
+
+def test_json_instances_answered_as_csv(server: Server) -> None:
+    names = HEADER.split(",")[1:]
+    record = dict(zip(names, features(ROWS[200]).split(","), strict=True))
+    status, content_type, body = post(
+        server.url, json.dumps({"instances": [record]}).encode(), "application/json", accept="text/csv"
+    )
+    assert (status, content_type) == (200, "text/csv; charset=utf-8")
+    label, *probabilities = body.decode().strip().split(",")
+    assert label == "Gentoo"
+    assert len(probabilities) == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "accept", "status", "error"),
+    [
+        (b"{broken", "application/json", "application/json", 400, "BadRequestError"),
+        (b"", "text/csv", "application/json", 400, "BadRequestError"),
+        (b"Biscoe,abc,18.7,181,3750,male,2007", "text/csv", "application/json", 400, "BadRequestError"),
+        (b"\x00\x01", "application/x-npy", "application/json", 415, "UnsupportedContentTypeError"),
+        (b"Biscoe,39.1,18.7,181,3750,male,2007", "text/csv", "image/png", 406, "NotAcceptableError"),
+    ],
+)
+def test_client_errors_answer_their_status_as_json(
+    server: Server, body: bytes, content_type: str, accept: str, status: int, error: str
+) -> None:
+    got_status, got_type, got_body = post(server.url, body, content_type, accept)
+    assert (got_status, got_type) == (status, "application/json")
+    assert json.loads(got_body)["error"] == error
+
+
+def test_payload_over_six_megabytes_is_413(server: Server) -> None:
+    body = b"Biscoe,39.1,18.7,181,3750,male,2007\n" * (serve.MAX_PAYLOAD_BYTES // 35 + 10)
+    status, _, answer = post(server.url, body, "text/csv")
+    assert status == 413
+    assert json.loads(answer)["error"] == "PayloadTooLarge"
+
+
+def test_unknown_route_is_404_json(server: Server) -> None:
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(f"{server.url}/predict", timeout=5)
+    assert raised.value.code == 404
+    assert json.loads(raised.value.read())["error"] == "NotFound"
+
+
+def test_large_batch(server: Server) -> None:
+    rows = [features(line) for line in ROWS] * 30  # 10,320 rows
+    status, _, body = post(server.url, "\n".join(rows).encode(), "text/csv")
+    assert status == 200
+    assert len(json.loads(body)) == len(rows) == 10320
+
+
+def test_concurrent_requests_all_answered_consistently(server: Server) -> None:
+    body = "\n".join([features(ROWS[0]), features(ROWS[200]), features(ROWS[300])]).encode()
+
+    def call(_: int) -> tuple[int, list[str]]:
+        status, _, answer = post(server.url, body, "text/csv")
+        return status, [row["label"] for row in json.loads(answer)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(call, range(40)))
+    assert results == [(200, ["Adelie", "Gentoo", "Chinstrap"])] * 40
+
+
+def test_server_survives_bad_requests(server: Server) -> None:
+    for _ in range(20):
+        post(server.url, b"\xff\xfe garbage", "application/json")
+    assert post(server.url, features(ROWS[0]).encode(), "text/csv")[0] == 200
+    assert server.process.poll() is None
+
+
+def test_sigterm_shuts_down_gracefully(trainings: Trainings, tmp_path: Path) -> None:
+    running = start(trainings.first.artifact, tmp_path / "server.log", workers=1)
+    running.process.send_signal(signal.SIGTERM)
+    assert running.process.wait(timeout=40) == 0
+    output = running.output()
+    assert "Handling signal: term" in output
+    assert "Shutting down: Master" in output
+
+
+def test_missing_artifact_is_a_one_line_error(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "training.serve", "--artifact", str(tmp_path / "none.tar.gz")],
+        cwd=REPO,
+        env=clean_environ(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr == f"error: artifact {tmp_path / 'none.tar.gz'} does not exist; run `make train` first\n"
+
+
+def test_handlers_come_from_the_artifact_not_the_package(trainings: Trainings, tmp_path: Path) -> None:
+    model_dir = serve.unpack(trainings.first.artifact, tmp_path)
+    module = serve.load_handlers(model_dir)
+    assert Path(module.__file__ or "") == model_dir / "code" / "inference.py"
+    assert os.path.samefile(module.__file__ or "", tmp_path / "code" / "inference.py")
