@@ -362,13 +362,14 @@ def _artifact(value: str, image_override: str | None) -> ArtifactSource:
             "scikit-learn version or remove the override",
         )
     if not local.has_code:
-        raise ArtifactError(
-            ARTIFACT_KEY, f"{local.path} has no code/inference.py; rebuild it with `make train`"
-        )
+        raise ArtifactError(ARTIFACT_KEY, f"{local.path} has no code/inference.py; rebuild it with `make train`")
     baseline = local.path.parent / "baseline"
     has_baseline = all((baseline / f).is_file() for f in BASELINE_FILES)
     return ArtifactSource(
-        local=local, s3_uri=None, serving_image_version=version, baseline_dir=baseline if has_baseline else None
+        local=local,
+        s3_uri=None,
+        serving_image_version=version,
+        baseline_dir=baseline if has_baseline else None,
     )
 
 
@@ -384,9 +385,7 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
         raise ConfigError("aws:region", "is not set; run `pulumi config set aws:region <region>`")
     environment = mlops.get("environment") or ""
     if environment not in ENVIRONMENTS:
-        raise ConfigError(
-            "mlops:environment", f"must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}"
-        )
+        raise ConfigError("mlops:environment", f"must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}")
     env: Environment = "dev" if environment == "dev" else "staging" if environment == "staging" else "prod"
     prefix = f"{project}-{stack}"
 

@@ -7,6 +7,15 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from pulumi_aws.sagemaker import (
+    EndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationArgs as TrafficRouting,
+)
+from pulumi_aws.sagemaker import (
+    EndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationCanarySizeArgs as CanarySize,
+)
+from pulumi_aws.sagemaker import (
+    EndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationLinearStepSizeArgs as LinearStepSize,
+)
 
 from infra import policies
 from infra.config import EndpointSettings, RolloutSettings
@@ -29,25 +38,18 @@ def update_timeout_minutes(rollout: RolloutSettings) -> int:
     return (rollout.max_execution_seconds + rollout.termination_wait_seconds) // 60 + 15
 
 
-def traffic_routing(rollout: RolloutSettings) -> aws.sagemaker.EndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationArgs:
+def traffic_routing(
+    rollout: RolloutSettings,
+) -> TrafficRouting:
     kind = TRAFFIC_ROUTING[rollout.strategy]
-    step = {"type": "CAPACITY_PERCENT", "value": rollout.traffic_percent}
-    return aws.sagemaker.EndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationArgs(
+    # Steps are a share of the fleet's capacity, so they stay right when autoscaling changes its size.
+    step_type, step_value = "CAPACITY_PERCENT", rollout.traffic_percent
+    return TrafficRouting(
         type=kind,
         # The bake time between steps, during which a firing rollback alarm reverts the update.
         wait_interval_in_seconds=rollout.wait_seconds,
-        canary_size=(
-            aws.sagemaker.EndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationCanarySizeArgs(**step)
-            if kind == "CANARY"
-            else None
-        ),
-        linear_step_size=(
-            aws.sagemaker.EndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationLinearStepSizeArgs(
-                **step
-            )
-            if kind == "LINEAR"
-            else None
-        ),
+        canary_size=(CanarySize(type=step_type, value=step_value) if kind == "CANARY" else None),
+        linear_step_size=(LinearStepSize(type=step_type, value=step_value) if kind == "LINEAR" else None),
     )
 
 
@@ -148,5 +150,9 @@ class InferenceEndpoint(pulumi.ComponentResource):
         self.config_name = self.config.name
         self.variant_name = s.variant_name
         self.register_outputs(
-            {"endpoint_name": self.endpoint_name, "endpoint_arn": self.endpoint_arn, "config_name": self.config_name}
+            {
+                "endpoint_name": self.endpoint_name,
+                "endpoint_arn": self.endpoint_arn,
+                "config_name": self.config_name,
+            }
         )

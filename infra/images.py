@@ -44,6 +44,4 @@ def sklearn_serving_image(region: str, version: str) -> ServingImage:
     match = _ECR_URI.match(uri)
     if match is None:  # pragma: no cover - the catalogue only holds ECR URIs
         raise ConfigError("mlops:servingImageVersion", f"unexpected image URI {uri!r}")
-    return ServingImage(
-        uri=uri, registry_account=match["account"], repository=match["repo"], region=match["region"]
-    )
+    return ServingImage(uri=uri, registry_account=match["account"], repository=match["repo"], region=match["region"])

@@ -34,7 +34,7 @@ def _short(urn: str | None, plan: Plan) -> str:
 
 
 def _flatten(prefix: str, value: Any, lines: list[str]) -> None:
-    if isinstance(value, dict) and value and not ("__asset" in value):
+    if isinstance(value, dict) and value and "__asset" not in value:
         for key in sorted(value):
             _flatten(f"{prefix}.{key}" if prefix else key, value[key], lines)
     elif isinstance(value, list) and value and any(isinstance(v, dict | list) for v in value):

@@ -129,7 +129,10 @@ def execution_role_policy(
             "Sid": "WriteCaptureAndMonitoringOutput",
             "Effect": "Allow",
             "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
-            "Resource": [f"{capture_bucket_arn}/{CAPTURE_PREFIX}*", f"{capture_bucket_arn}/{MONITORING_PREFIX}*"],
+            "Resource": [
+                f"{capture_bucket_arn}/{CAPTURE_PREFIX}*",
+                f"{capture_bucket_arn}/{MONITORING_PREFIX}*",
+            ],
         },
         {
             # The data-quality monitor reads captured traffic; its baseline sits under models/.
@@ -174,7 +177,12 @@ def execution_role_policy(
         {
             "Sid": "WriteSageMakerLogs",
             "Effect": "Allow",
-            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            "Action": [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogStreams",
+            ],
             "Resource": f"arn:aws:logs:{region}:{account_id}:log-group:{SAGEMAKER_LOG_GROUP_PREFIX}*",
         },
         {

@@ -52,7 +52,10 @@ class ArtifactStore(pulumi.ComponentResource):
             opts=keep,
         )
         self.key_alias = aws.kms.Alias(
-            f"{name}-key-alias", name=f"alias/{name}", target_key_id=self.key.key_id, opts=pulumi.ResourceOptions(parent=self)
+            f"{name}-key-alias",
+            name=f"alias/{name}",
+            target_key_id=self.key.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
         # S3 server access logs can only be delivered to a bucket encrypted with SSE-S3, not SSE-KMS.
@@ -68,7 +71,10 @@ class ArtifactStore(pulumi.ComponentResource):
                 self.log_bucket.arn, args.account_id, self.artifact_bucket.arn, self.capture_bucket.arn
             ).apply(lambda v: json.dumps(policies.log_bucket_policy(v[0], v[1], [v[2], v[3]]))),
         )
-        for bucket_name, bucket in ((f"{name}-artifacts", self.artifact_bucket), (f"{name}-capture", self.capture_bucket)):
+        for bucket_name, bucket in (
+            (f"{name}-artifacts", self.artifact_bucket),
+            (f"{name}-capture", self.capture_bucket),
+        ):
             self._policy(bucket_name, bucket, bucket.arn.apply(lambda arn: json.dumps(policies.bucket_policy(arn))))
 
         self.key_arn = self.key.arn

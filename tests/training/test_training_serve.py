@@ -68,8 +68,17 @@ def start(artifact: Path, log: Path, workers: int = 2) -> Server:
     # A file, not a pipe: the access log of hundreds of requests would fill a pipe and block the server.
     with log.open("w") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "training.serve", "--artifact", str(artifact), "--port", str(port)]
-            + ["--workers", str(workers)],
+            [
+                sys.executable,
+                "-m",
+                "training.serve",
+                "--artifact",
+                str(artifact),
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
             cwd=REPO,
             env=clean_environ(),
             stdout=sink,
