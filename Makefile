@@ -10,7 +10,10 @@ DATA        ?= data/penguins.csv
 TARGET      ?= species
 TRAIN_ARGS  ?=
 
-.PHONY: venv train test check format clean
+STACK  ?= prod
+PORT   ?= 8080
+
+.PHONY: venv train demo serve plan rehearse emulator dashboard test check format clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +28,33 @@ train: $(STAMP)
 	$(BIN)/python training/train.py --train $(DATA) --target $(TARGET) \
 		--model-dir $(BUILD)/model --output-data-dir $(BUILD) --artifact $(BUILD)/model.tar.gz $(TRAIN_ARGS)
 	$(BIN)/python -m monitoring.baseline --data $(DATA) --manifest $(BUILD)/manifest.json --out $(BUILD)/baseline
+
+# The whole platform end to end, offline: train, rehearse dev and prod in a local AWS emulator,
+# serve the model behind SageMaker's container contract and invoke it.
+demo: $(STAMP)
+	$(BIN)/python -m demo
+
+serve: $(STAMP)
+	@test -f $(BUILD)/model.tar.gz || $(MAKE) train
+	$(BIN)/python -m training.serve --artifact $(BUILD)/model.tar.gz --port $(PORT)
+
+# The stack's resource graph from the real program under Pulumi's mock runtime (no CLI, no AWS).
+plan: $(STAMP)
+	@test -f $(BUILD)/model.tar.gz || $(MAKE) train
+	$(BIN)/python -m infra.plan --stack $(STACK)
+
+rehearse: $(STAMP)
+	@test -f $(BUILD)/model.tar.gz || $(MAKE) train
+	$(BIN)/python -m infra.rehearse --stack dev --stack staging --stack prod
+
+# A local AWS emulator on 127.0.0.1:4566 for `pulumi up --stack local` (needs the Pulumi CLI).
+emulator: $(STAMP)
+	$(BIN)/python -m infra.emulator --port 4566
+
+dashboard: $(STAMP)
+	$(BIN)/python -m monitoring.render --out $(BUILD)/dashboard.png
+	$(BIN)/python -m monitoring.render --serverless --environment dev --endpoint-name sagemaker-mlops-dev \
+		--out $(BUILD)/dashboard-serverless.png
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -59,12 +59,10 @@ class ArtifactStore(pulumi.ComponentResource):
         )
 
         # S3 server access logs can only be delivered to a bucket encrypted with SSE-S3, not SSE-KMS.
-        self.log_bucket = self._bucket(f"{name}-logs", kms=False, expire_days=ACCESS_LOG_EXPIRY_DAYS, log_to=None)
-        self.artifact_bucket = self._bucket(f"{name}-artifacts", kms=True, expire_days=None, log_to=self.log_bucket)
-        self.capture_bucket = self._bucket(
-            f"{name}-capture", kms=True, expire_days=CAPTURE_EXPIRY_DAYS, log_to=self.log_bucket
-        )
-        self._policy(
+        self.log_bucket = self._bucket(f"{name}-logs", kms=False, expire_days=ACCESS_LOG_EXPIRY_DAYS)
+        self.artifact_bucket = self._bucket(f"{name}-artifacts", kms=True, expire_days=None)
+        self.capture_bucket = self._bucket(f"{name}-capture", kms=True, expire_days=CAPTURE_EXPIRY_DAYS)
+        log_policy = self._policy(
             f"{name}-logs",
             self.log_bucket,
             pulumi.Output.all(
@@ -76,6 +74,15 @@ class ArtifactStore(pulumi.ComponentResource):
             (f"{name}-capture", self.capture_bucket),
         ):
             self._policy(bucket_name, bucket, bucket.arn.apply(lambda arn: json.dumps(policies.bucket_policy(arn))))
+            aws.s3.BucketLogging(
+                f"{bucket_name}-logging",
+                bucket=bucket.id,
+                target_bucket=self.log_bucket.id,
+                target_prefix=f"{bucket_name}/",
+                # S3 checks on PutBucketLogging that the target's policy already lets the logging
+                # service write: the log bucket's policy must exist first.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[log_policy]),
+            )
 
         self.key_arn = self.key.arn
         self.artifact_bucket_name = self.artifact_bucket.bucket
@@ -90,7 +97,7 @@ class ArtifactStore(pulumi.ComponentResource):
             }
         )
 
-    def _bucket(self, name: str, *, kms: bool, expire_days: int | None, log_to: aws.s3.Bucket | None) -> aws.s3.Bucket:
+    def _bucket(self, name: str, *, kms: bool, expire_days: int | None) -> aws.s3.Bucket:
         args = self._args
         child = pulumi.ResourceOptions(parent=self)
         bucket = aws.s3.Bucket(
@@ -167,18 +174,10 @@ class ArtifactStore(pulumi.ComponentResource):
                 )
             )
         aws.s3.BucketLifecycleConfiguration(f"{name}-lifecycle", bucket=bucket.id, rules=rules, opts=after)
-        if log_to is not None:
-            aws.s3.BucketLogging(
-                f"{name}-logging",
-                bucket=bucket.id,
-                target_bucket=log_to.id,
-                target_prefix=f"{name}/",
-                opts=child,
-            )
         return bucket
 
-    def _policy(self, name: str, bucket: aws.s3.Bucket, document: pulumi.Input[str]) -> None:
-        aws.s3.BucketPolicy(
+    def _policy(self, name: str, bucket: aws.s3.Bucket, document: pulumi.Input[str]) -> aws.s3.BucketPolicy:
+        return aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket.id,
             policy=document,

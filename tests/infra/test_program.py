@@ -150,6 +150,9 @@ def test_every_bucket_is_encrypted_private_versioned_and_tls_only(stack: str, pl
             logging = child(plan, "aws:s3/bucketLogging:BucketLogging", bucket)
             assert logging.inputs["targetBucket"] == buckets["logs"].id
             assert logging.inputs["targetPrefix"] == f"{bucket.name}/"
+            # S3 validates the target's policy when logging is configured: the policy comes first.
+            log_policy = child(plan, "aws:s3/bucketPolicy:BucketPolicy", buckets["logs"])
+            assert log_policy.urn in logging.dependencies
 
 
 @pytest.mark.parametrize(("stack", "protected"), [("dev", False), ("staging", False), ("prod", True)])

@@ -1,0 +1,1 @@
+"""``make demo``: the whole platform end to end on one machine, with no AWS account and no Pulumi CLI."""
