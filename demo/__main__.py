@@ -33,7 +33,7 @@ STACKS = ("dev", "prod")
 T = TypeVar("T")
 
 
-class StepFailed(Exception):
+class StepFailedError(Exception):
     def __init__(self, step: str, reason: str) -> None:
         super().__init__(f"{step}: {reason}")
         self.step, self.reason = step, reason
@@ -51,10 +51,10 @@ class Progress:
         started = time.perf_counter()
         try:
             result = action()
-        except StepFailed:
+        except StepFailedError:
             raise
         except Exception as exc:  # every failure is reported against the step that raised it
-            raise StepFailed(title, f"{type(exc).__name__}: {exc}") from exc
+            raise StepFailedError(title, f"{type(exc).__name__}: {exc}") from exc
         elapsed = time.perf_counter() - started
         self.timings[title] = elapsed
         print(f"      ok ({elapsed:.1f} s)", flush=True)
@@ -65,7 +65,7 @@ def _run(command: Sequence[str], step: str) -> str:
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         reason = (completed.stderr.strip() or completed.stdout.strip()).splitlines()[-1:] or ["no output"]
-        raise StepFailed(step, f"exit {completed.returncode}: {reason[0]}")
+        raise StepFailedError(step, f"exit {completed.returncode}: {reason[0]}")
     return completed.stdout
 
 
@@ -106,14 +106,14 @@ def serving(log: Path) -> Iterator[str]:
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                raise StepFailed("serve", f"server exited with {process.returncode}; see {log}")
+                raise StepFailedError("serve", f"server exited with {process.returncode}; see {log}")
             try:
                 with urllib.request.urlopen(f"{url}/ping", timeout=1) as response:
                     if response.status == 200:
                         break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise StepFailed("serve", f"no answer on {url}/ping within 60 s; see {log}") from None
+                    raise StepFailedError("serve", f"no answer on {url}/ping within 60 s; see {log}") from None
                 time.sleep(0.2)
         yield url
     finally:
@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 if not report.passed:
                     failed = "; ".join(f"{c.name}: {c.detail}" for c in report.failed_checks[:3])
-                    raise StepFailed(f"rehearse and verify stack {stack}", failed or "no checks ran")
+                    raise StepFailedError(f"rehearse and verify stack {stack}", failed or "no checks ran")
                 reports.append(report)
             with serving(BUILD / "demo-serve.log") as url:
                 progress.run(f"serve build/model.tar.gz on {url} (gunicorn)", lambda: url)
@@ -176,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             emulator.stop()
         progress.run("shut down the server and the emulator", lambda: None)
-    except StepFailed as failure:
+    except StepFailedError as failure:
         print(f"\ndemo failed at step '{failure.step}': {failure.reason}", file=sys.stderr)
         return 1
 
