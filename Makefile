@@ -13,7 +13,7 @@ TRAIN_ARGS  ?=
 STACK  ?= prod
 PORT   ?= 8080
 
-.PHONY: venv train demo serve plan rehearse emulator dashboard test check format clean
+.PHONY: venv train demo serve plan rehearse emulator dashboard snapshot plan-diff policy cost test check format clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,20 @@ dashboard: $(STAMP)
 	$(BIN)/python -m monitoring.render --out $(BUILD)/dashboard.png
 	$(BIN)/python -m monitoring.render --serverless --environment dev --endpoint-name sagemaker-mlops-dev \
 		--out $(BUILD)/dashboard-serverless.png
+
+# Review before apply, offline: committed plan snapshots, the plan diff against them (exit 3 = a
+# dangerous change), the policy pack over every stack, the monthly cost of one stack.
+snapshot: $(STAMP)
+	$(BIN)/python -m review.snapshot --write
+
+plan-diff: $(STAMP)
+	$(BIN)/python -m review.diff
+
+policy: $(STAMP)
+	$(BIN)/python -m policy.check
+
+cost: $(STAMP)
+	$(BIN)/python -m review.cost --stack $(STACK)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -24,6 +25,7 @@ class EndpointAutoscalingArgs:
     variant_name: str
     settings: AutoscalingSettings
     endpoint: pulumi.Resource
+    tags: Mapping[str, str]
 
 
 class EndpointAutoscaling(pulumi.ComponentResource):
@@ -41,6 +43,7 @@ class EndpointAutoscaling(pulumi.ComponentResource):
             ),
             min_capacity=s.min_capacity,
             max_capacity=s.max_capacity,
+            tags=dict(args.tags),
             # Registering while the endpoint is Creating/Updating fails: wait for the endpoint resource.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[args.endpoint]),
         )

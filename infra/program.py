@@ -163,6 +163,7 @@ def build() -> dict[str, Any]:
                 variant_name=serving.variant_name,
                 settings=cfg.autoscaling,
                 endpoint=serving.endpoint,
+                tags=tags,
             ),
         )
     alarms = EndpointAlarms(

@@ -1,0 +1,62 @@
+"""A fixed stand-in for training's ``model.tar.gz`` so snapshots never depend on a local ``make train``.
+
+Infra reads only the artifact's manifest (scikit-learn version, features, classes) and hashes its bytes;
+the baseline files only have to exist. The manifest mirrors what ``training/`` writes for the bundled
+penguins data, so the drift alarms in a snapshot have the feature list a real deployment has. The
+tarball is byte-stable (fixed member metadata, no gzip timestamp), although snapshots mask the sha256
+anyway, so a real artifact diffs the same way.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import tarfile
+from pathlib import Path
+
+MANIFEST: dict[str, object] = {
+    "manifest_version": 1,
+    "framework": "sklearn",
+    "sklearn_version": "1.9.1",
+    "serving_image_version": "1.9-0",
+    "python_version": "3.11",
+    "target": "species",
+    "features": [
+        {"name": "island", "kind": "categorical"},
+        {"name": "bill_length_mm", "kind": "numeric"},
+        {"name": "bill_depth_mm", "kind": "numeric"},
+        {"name": "flipper_length_mm", "kind": "numeric"},
+        {"name": "body_mass_g", "kind": "numeric"},
+        {"name": "sex", "kind": "categorical"},
+        {"name": "year", "kind": "numeric"},
+    ],
+    "classes": ["Adelie", "Chinstrap", "Gentoo"],
+    "entry_point": "inference.py",
+}
+MEMBERS = {
+    "code/inference.py": b"# stand-in: infra only checks that the serving code is packed\n",
+    "manifest.json": json.dumps(MANIFEST, indent=2, sort_keys=True).encode(),
+    "model.joblib": b"stand-in model bytes",
+}
+BASELINE = {"statistics.json": '{"version": 0.0}\n', "constraints.json": '{"version": 0.0}\n'}
+
+
+def write_fixed_artifact(directory: Path) -> Path:
+    """Write ``model.tar.gz`` and ``baseline/`` into ``directory``; return the tarball's path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in sorted(MEMBERS.items()):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 0
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
+    path = directory / "model.tar.gz"
+    with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+        gz.write(buffer.getvalue())
+    (directory / "baseline").mkdir(exist_ok=True)
+    for name, text in BASELINE.items():
+        (directory / "baseline" / name).write_text(text)
+    return path
