@@ -21,7 +21,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -167,8 +167,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     failed = "; ".join(f"{c.name}: {c.detail}" for c in report.failed_checks[:3])
                     raise StepFailedError(f"rehearse and verify stack {stack}", failed or "no checks ran")
                 reports.append(report)
-            with serving(BUILD / "demo-serve.log") as url:
-                progress.run(f"serve build/model.tar.gz on {url} (gunicorn)", lambda: url)
+            with ExitStack() as server:
+                url = progress.run(
+                    "serve build/model.tar.gz behind the container contract (gunicorn, 127.0.0.1)",
+                    lambda: server.enter_context(serving(BUILD / "demo-serve.log")),
+                )
+                print(f"      {url}")
                 result = progress.run(
                     "invoke with held-out test rows (CSV and JSON)",
                     lambda: smoke(url, DATA, BUILD / "manifest.json", args.rows),

@@ -54,7 +54,7 @@ def test_table_shows_parent_dependencies_and_inputs(artifact: Path, capsys: pyte
 def test_unknown_stack_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert plan.main(["--stack", "qa"]) == 2
     err = capsys.readouterr().err
-    assert err == "error: no stack file Pulumi.qa.yaml; known stacks: dev, prod, staging\n"
+    assert err == "error: no stack file Pulumi.qa.yaml; known stacks: dev, local, prod, staging\n"
 
 
 def test_config_error_is_a_one_line_error(artifact: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,41 @@
+"""``make demo`` end to end, as a user runs it: train, rehearse dev and prod in the emulator, serve, invoke.
+
+Proves the one-command path works on this machine with no AWS account and no Pulumi CLI; what each step
+proves on its own is tested in tests/training, tests/emulator and tests/infra.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = [pytest.mark.slow, pytest.mark.emulator]
+
+
+def test_demo_runs_every_step_and_prints_predictions() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    completed = subprocess.run(
+        [sys.executable, "-m", "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    out = completed.stdout
+    assert completed.returncode == 0, completed.stderr
+    assert re.findall(r"^\[(\d)/7\] ", out, flags=re.MULTILINE) == ["1", "2", "3", "4", "5", "6", "7"]
+    assert out.count("      ok (") == 7
+    assert re.search(
+        r"^  dev: 40 resources created in the emulator across \d+ types; checks (\d+)/\1 passed$", out, re.M
+    )
+    assert re.search(
+        r"^  prod: 52 resources created in the emulator across \d+ types; checks (\d+)/\1 passed$", out, re.M
+    )
+    assert (
+        "endpoint sagemaker-mlops-prod (arn:aws:sagemaker:us-east-1:123456789012:endpoint/sagemaker-mlops-prod)" in out
+    )
+    assert re.search(r"^    5/5 correct; text/csv [\d.]+ ms, application/json [\d.]+ ms", out, re.M)
+    assert "demo finished in" in out
