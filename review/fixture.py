@@ -13,6 +13,7 @@ import gzip
 import io
 import json
 import tarfile
+from collections.abc import Mapping
 from pathlib import Path
 
 MANIFEST: dict[str, object] = {
@@ -36,18 +37,29 @@ MANIFEST: dict[str, object] = {
 }
 MEMBERS = {
     "code/inference.py": b"# stand-in: infra only checks that the serving code is packed\n",
-    "manifest.json": json.dumps(MANIFEST, indent=2, sort_keys=True).encode(),
     "model.joblib": b"stand-in model bytes",
 }
 BASELINE = {"statistics.json": '{"version": 0.0}\n', "constraints.json": '{"version": 0.0}\n'}
 
 
-def write_fixed_artifact(directory: Path) -> Path:
-    """Write ``model.tar.gz`` and ``baseline/`` into ``directory``; return the tarball's path."""
+def write_artifact(
+    directory: Path,
+    *,
+    manifest: Mapping[str, object] | None = None,
+    members: Mapping[str, bytes] | None = None,
+    baseline: bool = True,
+) -> Path:
+    """Write a byte-stable ``model.tar.gz`` (and ``baseline/``) into ``directory``; return the tarball's path.
+
+    ``members`` replaces the stand-in model and code files (``manifest.json`` is always written from
+    ``manifest``), so a test can leave one out or change the bytes to get a new sha256.
+    """
     directory.mkdir(parents=True, exist_ok=True)
+    files = dict(MEMBERS if members is None else members)
+    files["manifest.json"] = json.dumps(MANIFEST if manifest is None else manifest, indent=2, sort_keys=True).encode()
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data in sorted(MEMBERS.items()):
+        for name, data in sorted(files.items()):
             info = tarfile.TarInfo(name)
             info.size = len(data)
             info.mtime = 0
@@ -56,7 +68,13 @@ def write_fixed_artifact(directory: Path) -> Path:
     path = directory / "model.tar.gz"
     with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
         gz.write(buffer.getvalue())
-    (directory / "baseline").mkdir(exist_ok=True)
-    for name, text in BASELINE.items():
-        (directory / "baseline" / name).write_text(text)
+    if baseline:
+        (directory / "baseline").mkdir(exist_ok=True)
+        for name, text in BASELINE.items():
+            (directory / "baseline" / name).write_text(text)
     return path
+
+
+def write_fixed_artifact(directory: Path) -> Path:
+    """The artifact the committed snapshots are generated against."""
+    return write_artifact(directory)

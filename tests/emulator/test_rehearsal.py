@@ -140,7 +140,7 @@ def test_the_drift_alarm_watches_the_schedule_and_the_endpoint(rehearsed: Rehear
     assert (check.passed, check.detail) == (
         True,
         '{"dimensions": [{"Endpoint": "sagemaker-mlops-prod", '
-        '"MonitoringSchedule": "sagemaker-mlops-prod-data-quality"}], "metrics": 2}',
+        '"MonitoringSchedule": "sagemaker-mlops-prod-data-quality"}], "metrics": 7}',
     )
 
 
