@@ -136,7 +136,7 @@ def test_the_drift_alarm_watches_the_schedule_and_the_endpoint(rehearsed: Rehear
     report = rehearsed("prod")
     name = "alarm sagemaker-mlops-prod-data-drift: Endpoint/MonitoringSchedule dimensions"
     [check] = [c for c in report.checks if c.name == name]
-    # The fake manifest has two features, so the math alarm watches two drift metrics.
+    # The stand-in manifest has the seven penguin features, so the math alarm watches seven drift metrics.
     assert (check.passed, check.detail) == (
         True,
         '{"dimensions": [{"Endpoint": "sagemaker-mlops-prod", '
