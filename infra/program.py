@@ -7,12 +7,13 @@ scalable target waits for the endpoint.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from infra import config, images
+from infra import config, images, policies
 from infra.autoscaling import EndpointAutoscaling, EndpointAutoscalingArgs
 from infra.endpoint import InferenceEndpoint, InferenceEndpointArgs
 from infra.errors import ConfigError
@@ -234,4 +235,13 @@ def build() -> dict[str, Any]:
         "alarmNamePrefix": f"{cfg.endpoint.name}-",
         "dashboardName": dashboard.dashboard_name,
         "invokeCommand": serving.endpoint_name.apply(lambda name: invocation_command(name, cfg.region)),
+        # What the identity running `pulumi up`/`destroy` needs beyond resource CRUD (attach it to the CI role):
+        # deleting a scaled endpoint fails unless its scalable target can be deregistered first.
+        "deployerPolicy": pulumi.Output.all(account_id, role.role_arn).apply(
+            lambda v: json.dumps(
+                policies.deployer_policy(
+                    account_id=v[0], region=cfg.region, endpoint_name=cfg.endpoint.name, execution_role_arn=v[1]
+                )
+            )
+        ),
     }

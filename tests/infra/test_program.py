@@ -376,6 +376,7 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         "artifactBucket",
         "captureBucket",
         "dashboardName",
+        "deployerPolicy",
         "endpointArn",
         "endpointConfigName",
         "endpointName",
@@ -394,6 +395,12 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
     assert outputs["endpointArn"] == endpoint.state["arn"]
     assert outputs["region"] == "us-east-1"
     assert outputs["alarmNamePrefix"] == f"sagemaker-mlops-{stack}-"
+    assert json.loads(outputs["deployerPolicy"]) == policies.deployer_policy(
+        account_id=MOCK_ACCOUNT_ID,
+        region="us-east-1",
+        endpoint_name=f"sagemaker-mlops-{stack}",
+        execution_role_arn=outputs["executionRoleArn"],
+    )
     assert outputs["servingImage"] == IMAGE
     assert outputs["executionRoleArn"] == plan.one("aws:iam/role:Role").state["arn"]
     assert outputs["invokeCommand"].startswith(
