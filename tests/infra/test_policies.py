@@ -17,6 +17,18 @@ KEY = "arn:aws:kms:eu-west-1:111122223333:key/abcd"
 REPO = "arn:aws:ecr:eu-west-1:141502667606:repository/sagemaker-scikit-learn"
 
 
+def execution_policy(alarm_name_prefix: str) -> dict[str, object]:
+    return policies.execution_role_policy(
+        account_id=ACCOUNT,
+        region=REGION,
+        artifact_bucket_arn=ARTIFACTS,
+        capture_bucket_arn=CAPTURE,
+        kms_key_arn=KEY,
+        image_repository_arn=REPO,
+        alarm_name_prefix=alarm_name_prefix,
+    )
+
+
 def test_trust_policy_is_sagemaker_only_for_this_account() -> None:
     assert policies.sagemaker_trust_policy(ACCOUNT) == {
         "Version": "2012-10-17",
@@ -33,15 +45,7 @@ def test_trust_policy_is_sagemaker_only_for_this_account() -> None:
 
 
 def test_execution_role_policy_exactly() -> None:
-    document = policies.execution_role_policy(
-        account_id=ACCOUNT,
-        region=REGION,
-        artifact_bucket_arn=ARTIFACTS,
-        capture_bucket_arn=CAPTURE,
-        kms_key_arn=KEY,
-        image_repository_arn=REPO,
-        alarm_name_prefix="sagemaker-mlops-prod",
-    )
+    document = execution_policy("sagemaker-mlops-prod")
     assert document == {
         "Version": "2012-10-17",
         "Statement": [
@@ -150,15 +154,7 @@ def _actions(document: dict[str, object]) -> list[str]:
 @pytest.mark.parametrize(
     "document",
     [
-        policies.execution_role_policy(
-            account_id=ACCOUNT,
-            region=REGION,
-            artifact_bucket_arn=ARTIFACTS,
-            capture_bucket_arn=CAPTURE,
-            kms_key_arn=KEY,
-            image_repository_arn=REPO,
-            alarm_name_prefix="x",
-        ),
+        execution_policy("x"),
         policies.deployer_policy(
             account_id=ACCOUNT, region=REGION, endpoint_name="e", execution_role_arn="arn:aws:iam::1:role/r"
         ),
@@ -170,15 +166,7 @@ def test_no_wildcard_actions(document: dict[str, object]) -> None:
 
 
 def test_only_unscopable_actions_use_resource_star() -> None:
-    document = policies.execution_role_policy(
-        account_id=ACCOUNT,
-        region=REGION,
-        artifact_bucket_arn=ARTIFACTS,
-        capture_bucket_arn=CAPTURE,
-        kms_key_arn=KEY,
-        image_repository_arn=REPO,
-        alarm_name_prefix="x",
-    )
+    document = execution_policy("x")
     star = sorted(s["Sid"] for s in document["Statement"] if s["Resource"] == "*")
     assert star == ["EcrLogin", "PublishSageMakerMetrics"]
 
