@@ -41,15 +41,15 @@ serve: $(STAMP)
 # The stack's resource graph from the real program under Pulumi's mock runtime (no CLI, no AWS).
 plan: $(STAMP)
 	@test -f $(BUILD)/model.tar.gz || $(MAKE) train
-	$(BIN)/python -m infra.plan --stack $(STACK)
+	$(BIN)/python -m offline.plan --stack $(STACK)
 
 rehearse: $(STAMP)
 	@test -f $(BUILD)/model.tar.gz || $(MAKE) train
-	$(BIN)/python -m infra.rehearse --stack dev --stack staging --stack prod
+	$(BIN)/python -m offline.rehearsal --stack dev --stack staging --stack prod
 
 # A local AWS emulator on 127.0.0.1:4566 for `pulumi up --stack local` (needs the Pulumi CLI).
 emulator: $(STAMP)
-	$(BIN)/python -m infra.emulator --port 4566
+	$(BIN)/python -m offline.emulator --port 4566
 
 dashboard: $(STAMP)
 	$(BIN)/python -m monitoring.render --out $(BUILD)/dashboard.png

@@ -19,13 +19,13 @@ def main() -> int:
     if not (ROOT / "build" / "model.tar.gz").is_file():
         print("build/model.tar.gz is missing: run `make train` first", file=sys.stderr)
         return 2
-    print(f"python -m infra.plan --stack S --json, {args.runs} cold runs per stack, interleaved")
+    print(f"python -m offline.plan --stack S --json, {args.runs} cold runs per stack, interleaved")
     timings: dict[str, list[float]] = {"dev": [], "staging": [], "prod": []}
     for _ in range(args.runs):
         for stack, samples in timings.items():
             started = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "infra.plan", "--stack", stack, "--json"],
+                [sys.executable, "-m", "offline.plan", "--stack", stack, "--json"],
                 cwd=ROOT,
                 check=True,
                 stdout=subprocess.DEVNULL,

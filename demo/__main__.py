@@ -126,9 +126,10 @@ def serving(log: Path) -> Iterator[str]:
 
 def _stack_summary(report: Any) -> list[str]:
     created = sum(report.created.values())
+    read_back = len(report.read_back_checks)
     lines = [
         f"  {report.stack}: {created} resources created in the emulator across {len(report.created)} types; "
-        f"checks {len(report.checks) - len(report.failed_checks)}/{len(report.checks)} passed",
+        f"read-back checks {read_back - len(report.failed_checks)}/{read_back} passed",
     ]
     for outcome in report.not_emulated:
         lines.append(f"      validated against the AWS API model, not emulated (moto lacks it): {outcome.type}")
@@ -144,8 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=5, help="test rows to send to the local server")
     args = parser.parse_args(argv)
 
-    from infra.emulator import Emulator
-    from infra.rehearsal import rehearse
+    from offline.emulator import Emulator
+    from offline.rehearsal.runner import rehearse
     from training.smoke import render, smoke
 
     started = time.perf_counter()

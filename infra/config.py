@@ -14,8 +14,11 @@ from typing import Any, Literal
 
 import pulumi
 
-from infra.artifact import ARTIFACT_KEY, LocalArtifact, read_local_artifact
 from infra.errors import ArtifactError, ConfigError
+from infra.model.artifact import ARTIFACT_KEY, LocalArtifact, read_local_artifact
+from monitoring.catalogue import MonitoringSettings
+from monitoring.errors import UserInputError
+from monitoring.instance_types import UnknownInstanceTypeError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,6 +106,8 @@ class StackConfig:
     data_quality_schedule: Schedule
     retain_data: bool
     tags: Mapping[str, str]
+    # The alarm catalogue's inputs, validated with the rest of the config.
+    monitoring: MonitoringSettings
 
     @property
     def resource_prefix(self) -> str:
@@ -186,7 +191,8 @@ _DEFAULTS: dict[Environment, dict[str, Any]] = {
     },
     "staging": {
         "endpoint_type": "realtime",
-        "instance_count": 1,
+        # Two instances: a canary is at most half the fleet, so a one-instance fleet cannot canary.
+        "instance_count": 2,
         "strategy": "canary",
         "schedule": "daily",
         "retain": False,
@@ -449,6 +455,7 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
     tags = {"project": project, "stack": stack, "environment": env, "managed-by": "pulumi", **tags_raw}
 
     return StackConfig(
+        monitoring=_monitoring_settings(env, endpoint, alarms),
         project=project,
         stack=stack,
         environment=env,
@@ -462,3 +469,22 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
         retain_data=bool(retain),
         tags=tags,
     )
+
+
+def _monitoring_settings(env: Environment, endpoint: EndpointSettings, alarms: AlarmSettings) -> MonitoringSettings:
+    """The stack's alarm settings in the monitoring package's terms; its errors become config errors."""
+    try:
+        return MonitoringSettings(
+            environment=env,
+            serverless=endpoint.serverless,
+            instance_type=endpoint.instance_type,
+            latency_slo_ms=alarms.latency_slo_ms,
+            error_rate_threshold=alarms.error_rate,
+            client_error_rate_threshold=alarms.client_error_rate,
+            # Only prod treats silence as an incident: dev and staging idle for hours legitimately.
+            heartbeat=env == "prod",
+        )
+    except UnknownInstanceTypeError as exc:
+        raise ConfigError("mlops:endpoint.instanceType", str(exc)) from exc
+    except UserInputError as exc:
+        raise ConfigError("mlops:alarms", str(exc)) from exc

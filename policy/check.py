@@ -13,8 +13,8 @@ import sys
 from collections.abc import Sequence
 
 from infra.errors import ConfigError
-from infra.mocks import Plan
-from infra.plan import _overrides as parse_overrides
+from offline.graph import Plan
+from offline.stacks import add_set_option, parse_overrides
 from policy.controls import CONTROLS, Resource, Violation, evaluate
 from review import snapshot
 
@@ -34,7 +34,7 @@ def check(plan: Plan) -> list[Violation]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m policy.check", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", action="append", choices=snapshot.STACKS, help="only this stack (repeatable)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override (YAML value)")
+    add_set_option(parser)
     args = parser.parse_args(argv)
     overrides = parse_overrides(args.set)
     failed = False

@@ -27,31 +27,33 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-BUCKET = "aws:s3/bucket:Bucket"
-PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
-BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
-BUCKET_LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-BUCKET_OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
-BUCKET_VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
-BUCKET_ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+from offline import tokens
+
+BUCKET = tokens.S3_BUCKET
+PUBLIC_ACCESS_BLOCK = tokens.S3_PUBLIC_ACCESS_BLOCK
+BUCKET_POLICY = tokens.S3_BUCKET_POLICY
+BUCKET_LOGGING = tokens.S3_BUCKET_LOGGING
+BUCKET_LIFECYCLE = tokens.S3_BUCKET_LIFECYCLE
+BUCKET_OWNERSHIP = tokens.S3_OWNERSHIP_CONTROLS
+BUCKET_VERSIONING = tokens.S3_BUCKET_VERSIONING
+BUCKET_ENCRYPTION = tokens.S3_BUCKET_ENCRYPTION
 BUCKET_ACLS = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
-MODEL = "aws:sagemaker/model:Model"
-ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
-ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
-DATA_QUALITY_JOB = "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"
-SCALABLE_TARGET = "aws:appautoscaling/target:Target"
-METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-KMS_KEY = "aws:kms/key:Key"
-ROLE = "aws:iam/role:Role"
+MODEL = tokens.SAGEMAKER_MODEL
+ENDPOINT_CONFIG = tokens.SAGEMAKER_ENDPOINT_CONFIG
+ENDPOINT = tokens.SAGEMAKER_ENDPOINT
+DATA_QUALITY_JOB = tokens.SAGEMAKER_DATA_QUALITY_JOB
+SCALABLE_TARGET = tokens.SCALABLE_TARGET
+METRIC_ALARM = tokens.METRIC_ALARM
+KMS_KEY = tokens.KMS_KEY
+ROLE = tokens.IAM_ROLE
 IAM_POLICY_DOCUMENTS = {
-    "aws:iam/rolePolicy:RolePolicy": "policy",
+    tokens.IAM_ROLE_POLICY: "policy",
     "aws:iam/policy:Policy": "policy",
     "aws:iam/userPolicy:UserPolicy": "policy",
     "aws:iam/groupPolicy:GroupPolicy": "policy",
 }
 POLICY_ATTACHMENTS = {
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "policyArn",
+    tokens.IAM_ROLE_POLICY_ATTACHMENT: "policyArn",
     "aws:iam/policyAttachment:PolicyAttachment": "policyArn",
     "aws:iam/userPolicyAttachment:UserPolicyAttachment": "policyArn",
     "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "policyArn",
@@ -70,10 +72,10 @@ TAGGABLE = frozenset(
         ENDPOINT_CONFIG,
         ENDPOINT,
         DATA_QUALITY_JOB,
-        "aws:sagemaker/monitoringSchedule:MonitoringSchedule",
+        tokens.SAGEMAKER_MONITORING_SCHEDULE,
         METRIC_ALARM,
-        "aws:cloudwatch/compositeAlarm:CompositeAlarm",
-        "aws:sns/topic:Topic",
+        tokens.COMPOSITE_ALARM,
+        tokens.SNS_TOPIC,
         SCALABLE_TARGET,
     }
 )

@@ -28,8 +28,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from infra.errors import ConfigError
-from infra.mocks import PROJECT_ROOT, Plan, RecordedResource
-from infra.plan import _overrides as parse_overrides
+from offline import tokens
+from offline.graph import Plan, RecordedResource
+from offline.stacks import PROJECT_ROOT, add_set_option, parse_overrides
 from review import snapshot
 
 PRICING_DIR = PROJECT_ROOT / "pricing"
@@ -133,7 +134,7 @@ def _physical_name(resource: RecordedResource) -> str:
 def _scaling_bounds(plan: Plan) -> dict[str, tuple[Decimal, Decimal]]:
     """Autoscaling ``(min, max)`` by scalable resource id (``endpoint/<name>/variant/<variant>``)."""
     bounds = {}
-    for target in _of_type(plan, "aws:appautoscaling/target:Target"):
+    for target in _of_type(plan, tokens.SCALABLE_TARGET):
         if target.inputs.get("serviceNamespace") == "sagemaker":
             bounds[str(target.inputs["resourceId"])] = (
                 Decimal(target.inputs["minCapacity"]),
@@ -155,12 +156,10 @@ def runs_per_month(schedule_expression: str, hours_per_month: Decimal) -> Decima
 
 def _endpoint_lines(plan: Plan, prices: Mapping[str, Any], assume: Assumptions) -> list[Line]:
     hours = Decimal(prices["hours_per_month"])
-    configs = {
-        _physical_name(c): c for c in _of_type(plan, "aws:sagemaker/endpointConfiguration:EndpointConfiguration")
-    }
+    configs = {_physical_name(c): c for c in _of_type(plan, tokens.SAGEMAKER_ENDPOINT_CONFIG)}
     bounds = _scaling_bounds(plan)
     lines: list[Line] = []
-    for endpoint in _of_type(plan, "aws:sagemaker/endpoint:Endpoint"):
+    for endpoint in _of_type(plan, tokens.SAGEMAKER_ENDPOINT):
         config = configs.get(str(endpoint.inputs.get("endpointConfigName")))
         if config is None:
             raise PricingError(f"endpoint {endpoint.name} uses a configuration that is not in the graph")
@@ -210,11 +209,9 @@ def _endpoint_lines(plan: Plan, prices: Mapping[str, Any], assume: Assumptions) 
 
 def _monitoring_lines(plan: Plan, prices: Mapping[str, Any], assume: Assumptions) -> list[Line]:
     hours = Decimal(prices["hours_per_month"])
-    jobs = {
-        _physical_name(j): j for j in _of_type(plan, "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition")
-    }
+    jobs = {_physical_name(j): j for j in _of_type(plan, tokens.SAGEMAKER_DATA_QUALITY_JOB)}
     lines = []
-    for schedule in _of_type(plan, "aws:sagemaker/monitoringSchedule:MonitoringSchedule"):
+    for schedule in _of_type(plan, tokens.SAGEMAKER_MONITORING_SCHEDULE):
         config = schedule.inputs["monitoringScheduleConfig"]
         job = jobs.get(str(config["monitoringJobDefinitionName"]))
         if job is None:
@@ -248,7 +245,7 @@ def _alarm_metrics(alarm: RecordedResource) -> tuple[int, bool]:
 
 def _platform_lines(plan: Plan, prices: Mapping[str, Any], assume: Assumptions) -> list[Line]:
     lines = []
-    buckets = len(_of_type(plan, "aws:s3/bucket:Bucket"))
+    buckets = len(_of_type(plan, tokens.S3_BUCKET))
     if buckets:
         lines.append(
             Line(
@@ -259,7 +256,7 @@ def _platform_lines(plan: Plan, prices: Mapping[str, Any], assume: Assumptions) 
                 assume.s3_gb,
             )
         )
-    keys = Decimal(len(_of_type(plan, "aws:kms/key:Key")))
+    keys = Decimal(len(_of_type(plan, tokens.KMS_KEY)))
     if keys:
         lines.append(
             Line(
@@ -271,7 +268,7 @@ def _platform_lines(plan: Plan, prices: Mapping[str, Any], assume: Assumptions) 
             )
         )
     standard = high = 0
-    for alarm in _of_type(plan, "aws:cloudwatch/metricAlarm:MetricAlarm"):
+    for alarm in _of_type(plan, tokens.METRIC_ALARM):
         metrics, high_resolution = _alarm_metrics(alarm)
         if high_resolution:
             high += metrics
@@ -292,7 +289,7 @@ def _platform_lines(plan: Plan, prices: Mapping[str, Any], assume: Assumptions) 
                     quantity,
                 )
             )
-    composites = Decimal(len(_of_type(plan, "aws:cloudwatch/compositeAlarm:CompositeAlarm")))
+    composites = Decimal(len(_of_type(plan, tokens.COMPOSITE_ALARM)))
     if composites:
         lines.append(
             Line(
@@ -303,7 +300,7 @@ def _platform_lines(plan: Plan, prices: Mapping[str, Any], assume: Assumptions) 
                 composites,
             )
         )
-    dashboards = len(_of_type(plan, "aws:cloudwatch/dashboard:Dashboard"))
+    dashboards = len(_of_type(plan, tokens.DASHBOARD))
     if dashboards:
         free = int(_price(prices, "cloudwatch", "free_dashboards"))
         billable = Decimal(max(0, dashboards - free))
@@ -316,7 +313,7 @@ def _platform_lines(plan: Plan, prices: Mapping[str, Any], assume: Assumptions) 
                 billable,
             )
         )
-    subscriptions = _of_type(plan, "aws:sns/topicSubscription:TopicSubscription")
+    subscriptions = _of_type(plan, tokens.SNS_SUBSCRIPTION)
     for protocol, unit, per, free_key, price_key in (
         ("email", "100k deliveries", 100_000, "free_email_per_month", "email_per_100k"),
         ("https", "1M deliveries", 1_000_000, "free_https_per_month", "https_per_million"),
@@ -411,7 +408,7 @@ def render(result: Estimate) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m review.cost", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", action="append", choices=snapshot.STACKS, help="only this stack (repeatable)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override (YAML value)")
+    add_set_option(parser)
     defaults = Assumptions()
     parser.add_argument("--requests-min", type=int, default=defaults.serverless_requests_min)
     parser.add_argument("--requests-max", type=int, default=defaults.serverless_requests_max)

@@ -1,7 +1,7 @@
 """``python -m review.diff [--stack S ...] [--set key=value ...]``: what a change does to each stack.
 
 Compares the graph the program records now (optionally with ``--set`` config overrides, the syntax of
-``python -m infra.plan``) with the committed snapshot, and prints per stack the resources to add,
+``python -m offline.plan``) with the committed snapshot, and prints per stack the resources to add,
 update in place, replace and delete, with the property paths that change (old -> new). Whether a change
 replaces a resource comes from ``review.replacement`` (the Terraform AWS provider's ForceNew flags).
 
@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from infra.errors import ConfigError
-from infra.plan import _overrides as parse_overrides
+from offline import tokens
+from offline.stacks import add_set_option, parse_overrides
 from review import snapshot
 from review.replacement import rule_for
 
@@ -43,18 +44,18 @@ Action = Literal["create", "update", "replace", "delete"]
 Verdict = Literal["expected", "review", "dangerous"]
 PropertyPath = tuple[str | int, ...]
 
-ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
+ENDPOINT = tokens.SAGEMAKER_ENDPOINT
 # What is lost when these are deleted or replaced; the plan diff flags both as DANGEROUS.
 STATEFUL: dict[str, str] = {
     ENDPOINT: "the endpoint serves traffic: callers fail while a replacement is created and scaled up",
-    "aws:s3/bucket:Bucket": "the bucket is deleted with its contents (model artifacts, captured data or access logs)",
-    "aws:kms/key:Key": "data encrypted under the key (artifacts, capture, volumes, alarm messages) becomes "
+    tokens.S3_BUCKET: "the bucket is deleted with its contents (model artifacts, captured data or access logs)",
+    tokens.KMS_KEY: "data encrypted under the key (artifacts, capture, volumes, alarm messages) becomes "
     "unreadable once the key is deleted",
 }
 RELEASE_TYPES = {
-    "aws:sagemaker/model:Model",
-    "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
-    "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
+    tokens.SAGEMAKER_MODEL,
+    tokens.SAGEMAKER_ENDPOINT_CONFIG,
+    tokens.SAGEMAKER_DATA_QUALITY_JOB,
 }
 _AUTO_REFERENCE = re.compile(r"([0-9A-Za-z][0-9A-Za-z._-]*)-" + re.escape(snapshot.AUTO))
 _ID_REFERENCE = re.compile(r"<id:([^>]+)>")
@@ -404,13 +405,7 @@ def baseline(stack: str, directory: Path | None) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m review.diff", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", action="append", choices=snapshot.STACKS, help="only this stack (repeatable)")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override one config value, e.g. --set 'mlops:endpoint={type: realtime, ...}' (YAML value)",
-    )
+    add_set_option(parser)
     parser.add_argument(
         "--against",
         type=Path,

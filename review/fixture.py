@@ -16,6 +16,18 @@ import tarfile
 from collections.abc import Mapping
 from pathlib import Path
 
+# The bundled penguins data's schema, as `make train` writes it into the manifest.
+PENGUIN_FEATURES = [
+    {"name": "island", "kind": "categorical"},
+    {"name": "bill_length_mm", "kind": "numeric"},
+    {"name": "bill_depth_mm", "kind": "numeric"},
+    {"name": "flipper_length_mm", "kind": "numeric"},
+    {"name": "body_mass_g", "kind": "numeric"},
+    {"name": "sex", "kind": "categorical"},
+    {"name": "year", "kind": "numeric"},
+]
+PENGUIN_CLASSES = ["Adelie", "Chinstrap", "Gentoo"]
+
 MANIFEST: dict[str, object] = {
     "manifest_version": 1,
     "framework": "sklearn",
@@ -23,16 +35,8 @@ MANIFEST: dict[str, object] = {
     "serving_image_version": "1.9-0",
     "python_version": "3.11",
     "target": "species",
-    "features": [
-        {"name": "island", "kind": "categorical"},
-        {"name": "bill_length_mm", "kind": "numeric"},
-        {"name": "bill_depth_mm", "kind": "numeric"},
-        {"name": "flipper_length_mm", "kind": "numeric"},
-        {"name": "body_mass_g", "kind": "numeric"},
-        {"name": "sex", "kind": "categorical"},
-        {"name": "year", "kind": "numeric"},
-    ],
-    "classes": ["Adelie", "Chinstrap", "Gentoo"],
+    "features": PENGUIN_FEATURES,
+    "classes": PENGUIN_CLASSES,
     "entry_point": "inference.py",
 }
 MEMBERS = {

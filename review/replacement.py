@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from offline import tokens
+
 # Every input except tags forces replacement (resources whose Update function only updates tags).
 EVERY_INPUT = ("*",)
 UNTRACKED = frozenset({"tags", "tagsAll"})
@@ -47,72 +49,52 @@ class ReplacementRule:
 
 RULES: dict[str, ReplacementRule] = {
     # SageMaker ------------------------------------------------------------------------------------
-    "aws:sagemaker/model:Model": ReplacementRule(EVERY_INPUT, "name", "sagemaker/model.go"),
-    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": ReplacementRule(
-        EVERY_INPUT, "name", "sagemaker/endpoint_configuration.go"
-    ),
+    tokens.SAGEMAKER_MODEL: ReplacementRule(EVERY_INPUT, "name", "sagemaker/model.go"),
+    tokens.SAGEMAKER_ENDPOINT_CONFIG: ReplacementRule(EVERY_INPUT, "name", "sagemaker/endpoint_configuration.go"),
     # Only the name and the auto-rollback block force a new endpoint; a new endpoint_config_name or
     # blue/green policy is an in-place UpdateEndpoint.
-    "aws:sagemaker/endpoint:Endpoint": ReplacementRule(
+    tokens.SAGEMAKER_ENDPOINT: ReplacementRule(
         ("name", "deploymentConfig.autoRollbackConfiguration"), "name", "sagemaker/endpoint.go"
     ),
-    "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition": ReplacementRule(
-        EVERY_INPUT, "name", "sagemaker/data_quality_job_definition.go"
-    ),
-    "aws:sagemaker/monitoringSchedule:MonitoringSchedule": ReplacementRule(
-        ("name",), "name", "sagemaker/monitoring_schedule.go"
-    ),
+    tokens.SAGEMAKER_DATA_QUALITY_JOB: ReplacementRule(EVERY_INPUT, "name", "sagemaker/data_quality_job_definition.go"),
+    tokens.SAGEMAKER_MONITORING_SCHEDULE: ReplacementRule(("name",), "name", "sagemaker/monitoring_schedule.go"),
     # S3 ------------------------------------------------------------------------------------------
     # force_destroy only changes what Terraform does on delete: an update, not a replacement.
-    "aws:s3/bucket:Bucket": ReplacementRule(("bucket", "bucketPrefix", "objectLockEnabled"), "bucket", "s3/bucket.go"),
-    "aws:s3/bucketObjectv2:BucketObjectv2": ReplacementRule(("bucket", "key"), "key", "s3/object.go"),
-    "aws:s3/bucketPolicy:BucketPolicy": ReplacementRule(("bucket",), None, "s3/bucket_policy.go"),
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": ReplacementRule(
-        ("bucket",), None, "s3/bucket_public_access_block.go"
-    ),
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ReplacementRule(
-        ("bucket",), None, "s3/bucket_ownership_controls.go"
-    ),
-    "aws:s3/bucketVersioning:BucketVersioning": ReplacementRule(
-        ("bucket", "expectedBucketOwner"), None, "s3/bucket_versioning.go"
-    ),
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": ReplacementRule(
+    tokens.S3_BUCKET: ReplacementRule(("bucket", "bucketPrefix", "objectLockEnabled"), "bucket", "s3/bucket.go"),
+    tokens.S3_OBJECT: ReplacementRule(("bucket", "key"), "key", "s3/object.go"),
+    tokens.S3_BUCKET_POLICY: ReplacementRule(("bucket",), None, "s3/bucket_policy.go"),
+    tokens.S3_PUBLIC_ACCESS_BLOCK: ReplacementRule(("bucket",), None, "s3/bucket_public_access_block.go"),
+    tokens.S3_OWNERSHIP_CONTROLS: ReplacementRule(("bucket",), None, "s3/bucket_ownership_controls.go"),
+    tokens.S3_BUCKET_VERSIONING: ReplacementRule(("bucket", "expectedBucketOwner"), None, "s3/bucket_versioning.go"),
+    tokens.S3_BUCKET_ENCRYPTION: ReplacementRule(
         ("bucket", "expectedBucketOwner"), None, "s3/bucket_server_side_encryption_configuration.go"
     ),
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": ReplacementRule(
+    tokens.S3_BUCKET_LIFECYCLE: ReplacementRule(
         ("bucket", "expectedBucketOwner"), None, "s3/bucket_lifecycle_configuration.go"
     ),
-    "aws:s3/bucketLogging:BucketLogging": ReplacementRule(
-        ("bucket", "expectedBucketOwner"), None, "s3/bucket_logging.go"
-    ),
+    tokens.S3_BUCKET_LOGGING: ReplacementRule(("bucket", "expectedBucketOwner"), None, "s3/bucket_logging.go"),
     # KMS -----------------------------------------------------------------------------------------
     # Rotation, policy, description and the deletion window are updated in place.
-    "aws:kms/key:Key": ReplacementRule(
+    tokens.KMS_KEY: ReplacementRule(
         ("customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"), None, "kms/key.go"
     ),
-    "aws:kms/alias:Alias": ReplacementRule(("name", "namePrefix"), "name", "kms/alias.go"),
+    tokens.KMS_ALIAS: ReplacementRule(("name", "namePrefix"), "name", "kms/alias.go"),
     # IAM -----------------------------------------------------------------------------------------
-    "aws:iam/role:Role": ReplacementRule(("name", "namePrefix", "path"), "name", "iam/role.go"),
-    "aws:iam/rolePolicy:RolePolicy": ReplacementRule(("name", "namePrefix", "role"), "name", "iam/role_policy.go"),
+    tokens.IAM_ROLE: ReplacementRule(("name", "namePrefix", "path"), "name", "iam/role.go"),
+    tokens.IAM_ROLE_POLICY: ReplacementRule(("name", "namePrefix", "role"), "name", "iam/role_policy.go"),
     # CloudWatch ----------------------------------------------------------------------------------
-    "aws:cloudwatch/metricAlarm:MetricAlarm": ReplacementRule(("name",), "name", "cloudwatch/metric_alarm.go"),
-    "aws:cloudwatch/compositeAlarm:CompositeAlarm": ReplacementRule(
-        ("alarmName",), "alarmName", "cloudwatch/composite_alarm.go"
-    ),
-    "aws:cloudwatch/dashboard:Dashboard": ReplacementRule(
-        ("dashboardName",), "dashboardName", "cloudwatch/dashboard.go"
-    ),
+    tokens.METRIC_ALARM: ReplacementRule(("name",), "name", "cloudwatch/metric_alarm.go"),
+    tokens.COMPOSITE_ALARM: ReplacementRule(("alarmName",), "alarmName", "cloudwatch/composite_alarm.go"),
+    tokens.DASHBOARD: ReplacementRule(("dashboardName",), "dashboardName", "cloudwatch/dashboard.go"),
     # SNS -----------------------------------------------------------------------------------------
-    "aws:sns/topic:Topic": ReplacementRule(("name", "namePrefix", "fifoTopic"), "name", "sns/topic.go"),
-    "aws:sns/topicPolicy:TopicPolicy": ReplacementRule(("arn",), None, "sns/topic_policy.go"),
-    "aws:sns/topicSubscription:TopicSubscription": ReplacementRule(
-        ("topic", "protocol", "endpoint"), None, "sns/topic_subscription.go"
-    ),
+    tokens.SNS_TOPIC: ReplacementRule(("name", "namePrefix", "fifoTopic"), "name", "sns/topic.go"),
+    tokens.SNS_TOPIC_POLICY: ReplacementRule(("arn",), None, "sns/topic_policy.go"),
+    tokens.SNS_SUBSCRIPTION: ReplacementRule(("topic", "protocol", "endpoint"), None, "sns/topic_subscription.go"),
     # Application Auto Scaling --------------------------------------------------------------------
-    "aws:appautoscaling/target:Target": ReplacementRule(
+    tokens.SCALABLE_TARGET: ReplacementRule(
         ("resourceId", "scalableDimension", "serviceNamespace"), None, "appautoscaling/target.go"
     ),
-    "aws:appautoscaling/policy:Policy": ReplacementRule(
+    tokens.SCALING_POLICY: ReplacementRule(
         ("name", "resourceId", "scalableDimension", "serviceNamespace"), "name", "appautoscaling/policy.go"
     ),
 }

@@ -1,6 +1,6 @@
 """``python -m review.snapshot --write | --check``: the committed, normalised resource graph per stack.
 
-A snapshot is what ``infra.mocks.run_program`` records for ``Pulumi.<stack>.yaml`` (against the fixed
+A snapshot is what ``offline.mocks.run_program`` records for ``Pulumi.<stack>.yaml`` (against the fixed
 artifact of ``review.fixture``), made stable so that it only changes when the program or the stack
 configuration does:
 
@@ -31,8 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from infra.errors import ConfigError
-from infra.mocks import PROJECT_ROOT, Plan
-from infra.plan import record
+from offline import tokens
+from offline.graph import Plan
+from offline.plan import record
+from offline.stacks import PROJECT_ROOT
 from review.fixture import write_fixed_artifact
 
 SNAPSHOT_DIR = PROJECT_ROOT / "snapshots"
@@ -40,7 +42,7 @@ STACKS = ("dev", "staging", "prod")
 ARTIFACT_KEY = "mlops:artifact"
 AUTO = "<auto>"
 SHA256 = "<sha256>"
-# The mock runtime's auto-name suffix (``infra.mocks.autoname``): seven hex digits.
+# The mock runtime's auto-name suffix (``offline.mocks.autoname``): seven hex digits.
 _AUTONAME_SUFFIX = r"-[0-9a-f]{7}"
 _SHA256 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
 JSON_KEY = "__json"
@@ -65,7 +67,7 @@ def auto_token(logical_name: str) -> str:
 
 def generated_names(plan: Plan) -> dict[str, str]:
     """Provider-generated identifiers in ``plan`` mapped to their stable tokens."""
-    tokens: dict[str, str] = {}
+    masked: dict[str, str] = {}
     for resource in plan.resources:
         if not resource.custom:
             continue
@@ -73,11 +75,11 @@ def generated_names(plan: Plan) -> dict[str, str]:
         for key in ("name", "bucket"):
             value = resource.state.get(key)
             if isinstance(value, str) and pattern.fullmatch(value) and resource.inputs.get(key) != value:
-                tokens[value] = auto_token(resource.name)
+                masked[value] = auto_token(resource.name)
         key_id = resource.state.get("keyId")
-        if resource.type == "aws:kms/key:Key" and isinstance(key_id, str):
-            tokens[key_id] = id_token(resource.name)
-    return tokens
+        if resource.type == tokens.KMS_KEY and isinstance(key_id, str):
+            masked[key_id] = id_token(resource.name)
+    return masked
 
 
 class Normaliser:

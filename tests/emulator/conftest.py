@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.emulator import Emulator
-from infra.rehearsal import RehearsalReport, rehearse
+from offline.emulator import Emulator
+from offline.rehearsal.report import RehearsalReport
+from offline.rehearsal.runner import rehearse
 from tests.infra.fakes import write_artifact
 
 Rehearsed = Callable[[str], RehearsalReport]

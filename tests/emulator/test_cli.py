@@ -1,4 +1,4 @@
-"""``python -m infra.rehearse``, run as a user runs it (a subprocess: the CLI resets its emulator, and
+"""``python -m offline.rehearsal``, run as a user runs it (a subprocess: the CLI resets its emulator, and
 moto's state is process-wide, so it must not share this process's session emulator)."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.mocks import PROJECT_ROOT
+from offline import tokens
+from offline.stacks import PROJECT_ROOT
 from tests.emulator.test_rehearsal import EXPECTED_CREATED
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "infra.rehearse", *args],
+        [sys.executable, "-m", "offline.rehearsal", *args],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -45,6 +46,6 @@ def test_a_rehearsal_that_passes_exits_zero_with_its_report(artifact: Path) -> N
     assert (report["stack"], report["passed"]) == ("dev", True)
     assert report["created"] == dict(sorted(EXPECTED_CREATED["dev"].items()))
     assert [(r["type"], r["notEmulated"]) for r in report["validatedNotEmulated"]] == [
-        ("aws:cloudwatch/compositeAlarm:CompositeAlarm", ["cloudwatch:PutCompositeAlarm"])
+        (tokens.COMPOSITE_ALARM, ["cloudwatch:PutCompositeAlarm"])
     ]
     assert [c for c in report["checks"] if not c["passed"]] == []

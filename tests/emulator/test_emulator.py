@@ -1,5 +1,5 @@
 """The local moto server: loopback only, a free port, stopped even when the body raises, and the two
-corrections to moto's S3 it applies (see infra/emulator.py)."""
+corrections to moto's S3 it applies (see offline/emulator.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from moto.iam.access_control import PermissionResult
 from moto.s3.models import FakeBucket
 
-from infra import policies
-from infra.emulator import LOOPBACK, Emulator, EmulatorError, _bucket_permission, _log_delivery_allowed
-from infra.rehearsal import moto_implements
+from infra.storage import documents as storage_documents
+from offline.emulator import LOOPBACK, Emulator, EmulatorError, _bucket_permission, _log_delivery_allowed
+from offline.rehearsal.runner import moto_implements
 
 pytestmark = pytest.mark.emulator
 
@@ -89,7 +89,7 @@ def _deny(condition: dict[str, object] | None) -> dict[str, object]:
     ("policy", "expected"),
     [
         # The project's TLS-only statement: the provider's requests use TLS, so it does not apply.
-        (policies.bucket_policy("arn:aws:s3:::logs"), PermissionResult.NEUTRAL),
+        (storage_documents.bucket_policy("arn:aws:s3:::logs"), PermissionResult.NEUTRAL),
         (_deny({"Bool": {"aws:SecureTransport": "false"}}), PermissionResult.NEUTRAL),
         (_deny({"Bool": {"aws:SecureTransport": "true"}}), PermissionResult.DENIED),
         (_deny(None), PermissionResult.DENIED),
@@ -107,9 +107,9 @@ def test_bucket_policy_conditions_are_evaluated_against_a_tls_request(
 
 def test_log_delivery_is_found_after_a_statement_with_a_string_principal() -> None:
     source = "arn:aws:s3:::artifacts"
-    bucket = _bucket(policies.log_bucket_policy("arn:aws:s3:::logs", "123456789012", [source]))
+    bucket = _bucket(storage_documents.log_bucket_policy("arn:aws:s3:::logs", "123456789012", [source]))
     assert _log_delivery_allowed(bucket, "artifacts/") is True
-    assert _log_delivery_allowed(_bucket(policies.bucket_policy("arn:aws:s3:::logs")), "artifacts/") is False
+    assert _log_delivery_allowed(_bucket(storage_documents.bucket_policy("arn:aws:s3:::logs")), "artifacts/") is False
 
 
 def test_moto_is_corrected_while_an_emulator_runs(emulator: Emulator) -> None:

@@ -14,7 +14,7 @@ import pulumi_aws
 import pytest
 import yaml
 
-from infra.mocks import stack_file
+from offline.stacks import stack_file
 from tests.emulator.conftest import Rehearsed
 
 pytestmark = pytest.mark.emulator

@@ -2,7 +2,7 @@
 
 What these tests cannot prove: that the real provider plugin sends the same requests (the rehearsal
 builds them from the provider's inputs and botocore's model), IAM authorisation (moto does not
-evaluate it here), and anything moto does not store (see infra/rehearsal_checks.py) or lacks (the
+evaluate it here), and anything moto does not store (see offline/rehearsal/services/sagemaker.py) or lacks (the
 validated-not-emulated resources, whose requests are only checked against the API model).
 """
 
@@ -16,86 +16,89 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from infra.emulator import Emulator
-from infra.mocks import run_program
-from infra.rehearsal import CREATED, VALIDATED_NOT_EMULATED, EmulatorMocks
-from infra.rehearsal_checks import verify
-from infra.rehearsal_requests import (
+from offline import tokens
+from offline.emulator import Emulator
+from offline.mocks import run_program
+from offline.rehearsal.report import CREATED, VALIDATED_NOT_EMULATED
+from offline.rehearsal.requests import (
     EmulatorRejectedError,
     RequestRejectedError,
     UnmappedInputError,
     UnsupportedResourceTypeError,
 )
+from offline.rehearsal.runner import EmulatorMocks
+from offline.rehearsal.services import verify
 from tests.emulator.conftest import Rehearsed
+from tests.infra.test_program import BUCKET_TYPES
 
 pytestmark = pytest.mark.emulator
 
 _COMMON = {
-    "aws:cloudwatch/dashboard:Dashboard": 1,
-    "aws:iam/role:Role": 1,
-    "aws:iam/rolePolicy:RolePolicy": 1,
-    "aws:kms/alias:Alias": 1,
-    "aws:kms/key:Key": 1,
-    "aws:s3/bucket:Bucket": 3,
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 3,
-    "aws:s3/bucketLogging:BucketLogging": 2,
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 3,
-    "aws:s3/bucketPolicy:BucketPolicy": 3,
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 3,
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 3,
-    "aws:s3/bucketVersioning:BucketVersioning": 3,
-    "aws:sagemaker/endpoint:Endpoint": 1,
-    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": 1,
-    "aws:sagemaker/model:Model": 1,
+    tokens.DASHBOARD: 1,
+    tokens.IAM_ROLE: 1,
+    tokens.IAM_ROLE_POLICY: 1,
+    tokens.KMS_ALIAS: 1,
+    tokens.KMS_KEY: 1,
+    **BUCKET_TYPES,
+    tokens.SAGEMAKER_ENDPOINT: 1,
+    tokens.SAGEMAKER_ENDPOINT_CONFIG: 1,
+    tokens.SAGEMAKER_MODEL: 1,
 }
 _REALTIME = {
-    "aws:appautoscaling/policy:Policy": 1,
-    "aws:appautoscaling/target:Target": 1,
+    tokens.SCALING_POLICY: 1,
+    tokens.SCALABLE_TARGET: 1,
     # The model tarball and the data-quality baseline (statistics.json, constraints.json).
-    "aws:s3/bucketObjectv2:BucketObjectv2": 3,
-    "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition": 1,
+    tokens.S3_OBJECT: 3,
+    tokens.SAGEMAKER_DATA_QUALITY_JOB: 1,
 }
 EXPECTED_CREATED = {
     "dev": {
         **_COMMON,
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 6,
-        "aws:s3/bucketObjectv2:BucketObjectv2": 1,
-        "aws:sns/topic:Topic": 1,
-        "aws:sns/topicPolicy:TopicPolicy": 1,
+        tokens.METRIC_ALARM: 6,
+        tokens.S3_OBJECT: 1,
+        tokens.SNS_TOPIC: 1,
+        tokens.SNS_TOPIC_POLICY: 1,
     },
     "staging": {
         **_COMMON,
         **_REALTIME,
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 8,
-        "aws:sns/topic:Topic": 1,
-        "aws:sns/topicPolicy:TopicPolicy": 1,
-        "aws:sns/topicSubscription:TopicSubscription": 1,
+        tokens.METRIC_ALARM: 8,
+        tokens.SNS_TOPIC: 1,
+        tokens.SNS_TOPIC_POLICY: 1,
+        tokens.SNS_SUBSCRIPTION: 1,
     },
     "prod": {
         **_COMMON,
         **_REALTIME,
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 9,
-        "aws:sns/topic:Topic": 2,
-        "aws:sns/topicPolicy:TopicPolicy": 2,
-        "aws:sns/topicSubscription:TopicSubscription": 2,
+        tokens.METRIC_ALARM: 9,
+        tokens.SNS_TOPIC: 2,
+        tokens.SNS_TOPIC_POLICY: 2,
+        tokens.SNS_SUBSCRIPTION: 2,
     },
 }
 # moto 5.2.5 lacks cloudwatch:PutCompositeAlarm and sagemaker:CreateMonitoringSchedule.
 EXPECTED_NOT_EMULATED = {
     "dev": {
-        ("aws:cloudwatch/compositeAlarm:CompositeAlarm", "sagemaker-mlops-dev-alarms-endpoint-unhealthy"),
+        (tokens.COMPOSITE_ALARM, "sagemaker-mlops-dev-alarms-endpoint-unhealthy"),
     },
     "staging": {
-        ("aws:cloudwatch/compositeAlarm:CompositeAlarm", "sagemaker-mlops-staging-alarms-endpoint-unhealthy"),
-        ("aws:sagemaker/monitoringSchedule:MonitoringSchedule", "sagemaker-mlops-staging-schedule"),
+        (tokens.COMPOSITE_ALARM, "sagemaker-mlops-staging-alarms-endpoint-unhealthy"),
+        (tokens.SAGEMAKER_MONITORING_SCHEDULE, "sagemaker-mlops-staging-schedule"),
     },
     "prod": {
-        ("aws:cloudwatch/compositeAlarm:CompositeAlarm", "sagemaker-mlops-prod-alarms-endpoint-unhealthy"),
-        ("aws:sagemaker/monitoringSchedule:MonitoringSchedule", "sagemaker-mlops-prod-schedule"),
+        (tokens.COMPOSITE_ALARM, "sagemaker-mlops-prod-alarms-endpoint-unhealthy"),
+        (tokens.SAGEMAKER_MONITORING_SCHEDULE, "sagemaker-mlops-prod-schedule"),
     },
 }
 EXPECTED_COMPONENTS = {"dev": 8, "staging": 10, "prod": 11}
-EXPECTED_CHECKS = {"dev": 53, "staging": 69, "prod": 74}
+# Checks that compared something the emulator answered; the monitoring schedule (moto lacks
+# CreateMonitoringSchedule) is reported as validated-not-emulated and never counted as passed.
+EXPECTED_CHECKS = {"dev": 53, "staging": 68, "prod": 73}
+EXPECTED_NOT_EMULATED_CHECKS = {
+    "dev": [],
+    "staging": ["monitoring schedule sagemaker-mlops-staging-data-quality"],
+    "prod": ["monitoring schedule sagemaker-mlops-prod-data-quality"],
+}
 STACKS = ("dev", "staging", "prod")
 
 
@@ -114,7 +117,9 @@ def test_every_declared_resource_is_created_or_named_as_validated_only(rehearsed
 def test_the_emulated_account_passes_every_check(rehearsed: Rehearsed, stack: str) -> None:
     report = rehearsed(stack)
     assert [f"{c.name}: {c.detail}" for c in report.failed_checks] == []
-    assert len(report.checks) == EXPECTED_CHECKS[stack]
+    assert len(report.read_back_checks) == EXPECTED_CHECKS[stack]
+    assert [c.name for c in report.not_emulated_checks] == EXPECTED_NOT_EMULATED_CHECKS[stack]
+    assert len(report.checks) == EXPECTED_CHECKS[stack] + len(EXPECTED_NOT_EMULATED_CHECKS[stack])
     assert report.passed is True
 
 
@@ -180,6 +185,34 @@ def test_verification_reads_the_emulator_not_the_inputs(rehearsed: Rehearsed, em
     assert failed == [(f"bucket {bucket}: versioning", "expected Enabled, emulator has Suspended")]
 
 
+def test_artifact_check_compares_the_bytes_in_s3_with_the_uploaded_file(
+    rehearsed: Rehearsed, emulator: Emulator
+) -> None:
+    """Overwrite the model artifact behind the rehearsal's back: the size check must notice."""
+    report = rehearsed("dev")
+    match = re.match(r"^s3://([^/]+)/(.+)$", str(report.outputs["modelDataUrl"]))
+    assert match is not None
+    s3 = emulator.client("s3", "us-east-1")
+    original = s3.get_object(Bucket=match.group(1), Key=match.group(2))["Body"].read()
+    s3.put_object(Bucket=match.group(1), Key=match.group(2), Body=b"truncated")
+    try:
+        checks = verify(report, lambda service: emulator.client(service, report.region))
+    finally:
+        s3.put_object(Bucket=match.group(1), Key=match.group(2), Body=original)
+    failed = {c.name: c.detail for c in checks if not c.passed}
+    model = (
+        f"model {report.outputs['modelName']}: artifact object {report.outputs['modelDataUrl']} "
+        "holds the uploaded bytes (size)"
+    )
+    digest = hashlib.sha256(original).hexdigest()
+    assert failed == {
+        model: f"expected {len(original)}, emulator has 9",
+        f"object {match.group(2)}: bytes equal model.tar.gz (sha256)": (
+            f"expected {digest}, emulator has {hashlib.sha256(b'truncated').hexdigest()}"
+        ),
+    }
+
+
 def _args(type_token: str, name: str, inputs: Mapping[str, object]) -> pulumi.runtime.MockResourceArgs:
     return pulumi.runtime.MockResourceArgs(typ=type_token, name=name, inputs=dict(inputs), custom=True)
 
@@ -211,7 +244,7 @@ def test_a_wrong_typed_field_is_rejected_by_the_api_model_and_nothing_is_created
     mocks = EmulatorMocks("us-east-1", emulator.url)
     inputs = {"name": "bad-alarm", "metricName": "Invocations", "evaluationPeriods": "three", "threshold": 1.0}
     with pytest.raises(RequestRejectedError) as raised:
-        mocks.new_resource(_args("aws:cloudwatch/metricAlarm:MetricAlarm", "bad", inputs))
+        mocks.new_resource(_args(tokens.METRIC_ALARM, "bad", inputs))
     assert raised.value.operation == "cloudwatch:PutMetricAlarm"
     assert raised.value.report == (
         "Invalid type for parameter EvaluationPeriods, value: three, type: <class 'str'>, valid types: <class 'int'>"
@@ -224,24 +257,22 @@ def test_a_fractional_count_is_not_rounded_into_validity(emulator: Emulator) -> 
     mocks = EmulatorMocks("us-east-1", emulator.url)
     inputs = {"name": "half-alarm", "metricName": "Invocations", "evaluationPeriods": 1.5, "threshold": 1.0}
     with pytest.raises(RequestRejectedError, match=r"Invalid type for parameter EvaluationPeriods, value: 1\.5"):
-        mocks.new_resource(_args("aws:cloudwatch/metricAlarm:MetricAlarm", "half", inputs))
+        mocks.new_resource(_args(tokens.METRIC_ALARM, "half", inputs))
 
 
 def test_an_input_without_api_counterpart_is_named(emulator: Emulator) -> None:
     mocks = EmulatorMocks("us-east-1", emulator.url)
     inputs = {"executionRoleArn": "arn:aws:iam::123456789012:role/r", "bogusSetting": True}
     with pytest.raises(UnmappedInputError, match=r"input bogusSetting has no counterpart in sagemaker:CreateModel"):
-        mocks.new_resource(_args("aws:sagemaker/model:Model", "m", inputs))
+        mocks.new_resource(_args(tokens.SAGEMAKER_MODEL, "m", inputs))
 
 
 def test_a_request_moto_cannot_serve_is_validated_not_created(emulator: Emulator) -> None:
     mocks = EmulatorMocks("us-east-1", emulator.url)
     with pytest.raises(RequestRejectedError, match=r"Invalid type for parameter AlarmRule, value: 5"):
-        mocks.new_resource(
-            _args("aws:cloudwatch/compositeAlarm:CompositeAlarm", "c", {"alarmName": "c", "alarmRule": 5})
-        )
+        mocks.new_resource(_args(tokens.COMPOSITE_ALARM, "c", {"alarmName": "c", "alarmRule": 5}))
     good = {"alarmName": "only-validated", "alarmRule": 'ALARM("x")'}
-    physical_id, state = mocks.new_resource(_args("aws:cloudwatch/compositeAlarm:CompositeAlarm", "ok", good))
+    physical_id, state = mocks.new_resource(_args(tokens.COMPOSITE_ALARM, "ok", good))
     assert (physical_id, state["arn"]) == (
         "only-validated",
         "arn:aws:cloudwatch:us-east-1:123456789012:alarm:only-validated",
@@ -261,7 +292,7 @@ def test_the_emulator_rejects_a_reference_to_a_missing_model(emulator: Emulator)
         "instanceType": "ml.m5.large",
         "initialInstanceCount": 1.0,
     }
-    config = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+    config = tokens.SAGEMAKER_ENDPOINT_CONFIG
     with pytest.raises(EmulatorRejectedError, match=r"sagemaker:CreateEndpointConfig rejected by the emulator: "):
         mocks.new_resource(_args(config, "orphan-config", {"productionVariants": [variant]}))
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from infra.rehearsal_requests import RequestRejectedError, UnmappedInputError, api_params, validate
+from offline.rehearsal.requests import RequestRejectedError, UnmappedInputError, api_params, validate
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from infra.mocks import Plan, run_program
+from offline.graph import Plan
+from offline.mocks import run_program
 from tests.infra.fakes import write_artifact
 
 

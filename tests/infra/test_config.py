@@ -11,7 +11,7 @@ import pytest
 
 from infra import config
 from infra.errors import ArtifactError, ConfigError
-from infra.mocks import load_stack_config
+from offline.stacks import load_stack_config
 from tests.infra.fakes import MANIFEST, write_artifact
 
 
@@ -54,6 +54,30 @@ def test_environment_defaults_per_stack(artifact: Path) -> None:
         "owner": "ml-platform",
         "cost-center": "ml-prod",
     }
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_every_environments_built_in_defaults_pass_validation(environment: str, artifact: Path) -> None:
+    """A stack file naming only its environment gets the defaults of ARCHITECTURE.md's table, and they are valid."""
+    pulumi.runtime.set_all_config(
+        {"aws:region": "us-east-1", "mlops:environment": environment, "mlops:artifact": str(artifact)}
+    )
+    cfg = config.load(project="sagemaker-mlops", stack=f"bare-{environment}")
+    expected = {
+        "dev": ("serverless", 1, "allAtOnce", None, "off", False),
+        "staging": ("realtime", 2, "canary", (2, 4), "daily", False),
+        "prod": ("realtime", 2, "canary", (2, 4), "hourly", True),
+    }[environment]
+    scaling = (cfg.autoscaling.min_capacity, cfg.autoscaling.max_capacity) if cfg.autoscaling else None
+    got = (
+        cfg.endpoint.type,
+        cfg.endpoint.instance_count,
+        cfg.rollout.strategy,
+        scaling,
+        cfg.data_quality_schedule,
+        cfg.retain_data,
+    )
+    assert got == expected
 
 
 PROD_ENDPOINT = {

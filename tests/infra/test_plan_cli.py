@@ -1,4 +1,4 @@
-"""``python -m infra.plan``: the graph export users and reviewers read, offline."""
+"""``python -m offline.plan``: the graph export users and reviewers read, offline."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from infra import plan
+from offline import plan, tokens
 
 
 def test_json_export_lists_every_resource_with_its_graph_fields(
@@ -30,7 +30,7 @@ def test_json_export_lists_every_resource_with_its_graph_fields(
             "urn",
         ]
         assert resource["urn"].endswith(f"{resource['type']}::{resource['name']}")
-    endpoint = next(r for r in exported["resources"] if r["type"] == "aws:sagemaker/endpoint:Endpoint")
+    endpoint = next(r for r in exported["resources"] if r["type"] == tokens.SAGEMAKER_ENDPOINT)
     assert endpoint["parent"].endswith("mlops:serving:InferenceEndpoint::sagemaker-mlops-prod")
     assert endpoint["inputs"]["name"] == "sagemaker-mlops-prod"
     assert exported["outputs"]["endpointName"] == "sagemaker-mlops-prod"

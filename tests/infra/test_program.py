@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from infra import policies
-from infra.mocks import MOCK_ACCOUNT_ID, Plan, RecordedResource
+from infra.iam import documents as iam_documents
+from infra.storage import documents as storage_documents
+from offline import tokens
+from offline.fakes import FAKE_ACCOUNT_ID
+from offline.graph import Plan, RecordedResource
 from tests.infra.conftest import PlanFor
 from tests.infra.fakes import write_artifact
 
@@ -20,26 +23,26 @@ STACKS = ("dev", "staging", "prod")
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.9-0-cpu-py3"
 
 BUCKET_TYPES = {
-    "aws:s3/bucket:Bucket": 3,
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 3,
-    "aws:s3/bucketLogging:BucketLogging": 2,
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 3,
-    "aws:s3/bucketPolicy:BucketPolicy": 3,
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 3,
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 3,
-    "aws:s3/bucketVersioning:BucketVersioning": 3,
+    tokens.S3_BUCKET: 3,
+    tokens.S3_BUCKET_LIFECYCLE: 3,
+    tokens.S3_BUCKET_LOGGING: 2,
+    tokens.S3_OWNERSHIP_CONTROLS: 3,
+    tokens.S3_BUCKET_POLICY: 3,
+    tokens.S3_PUBLIC_ACCESS_BLOCK: 3,
+    tokens.S3_BUCKET_ENCRYPTION: 3,
+    tokens.S3_BUCKET_VERSIONING: 3,
 }
 COMMON = {
     **BUCKET_TYPES,
-    "aws:iam/role:Role": 1,
-    "aws:iam/rolePolicy:RolePolicy": 1,
-    "aws:kms/alias:Alias": 1,
-    "aws:kms/key:Key": 1,
-    "aws:sagemaker/endpoint:Endpoint": 1,
-    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": 1,
-    "aws:sagemaker/model:Model": 1,
-    "aws:cloudwatch/compositeAlarm:CompositeAlarm": 1,
-    "aws:cloudwatch/dashboard:Dashboard": 1,
+    tokens.IAM_ROLE: 1,
+    tokens.IAM_ROLE_POLICY: 1,
+    tokens.KMS_ALIAS: 1,
+    tokens.KMS_KEY: 1,
+    tokens.SAGEMAKER_ENDPOINT: 1,
+    tokens.SAGEMAKER_ENDPOINT_CONFIG: 1,
+    tokens.SAGEMAKER_MODEL: 1,
+    tokens.COMPOSITE_ALARM: 1,
+    tokens.DASHBOARD: 1,
     "mlops:iam:ExecutionRole": 1,
     "mlops:model:ModelRelease": 1,
     "mlops:monitoring:EndpointAlarms": 2,
@@ -48,41 +51,41 @@ COMMON = {
     "mlops:storage:ArtifactStore": 1,
 }
 REALTIME = {
-    "aws:appautoscaling/policy:Policy": 1,
-    "aws:appautoscaling/target:Target": 1,
+    tokens.SCALING_POLICY: 1,
+    tokens.SCALABLE_TARGET: 1,
     "mlops:scaling:EndpointAutoscaling": 1,
-    "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition": 1,
-    "aws:sagemaker/monitoringSchedule:MonitoringSchedule": 1,
+    tokens.SAGEMAKER_DATA_QUALITY_JOB: 1,
+    tokens.SAGEMAKER_MONITORING_SCHEDULE: 1,
     "mlops:monitoring:DataQualityMonitor": 1,
     # The artifact plus the data-quality baseline's statistics and constraints.
-    "aws:s3/bucketObjectv2:BucketObjectv2": 3,
+    tokens.S3_OBJECT: 3,
 }
 EXPECTED_COUNTS = {
     "dev": {
         **COMMON,
-        "aws:s3/bucketObjectv2:BucketObjectv2": 1,
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 6,
-        "aws:sns/topic:Topic": 1,
-        "aws:sns/topicPolicy:TopicPolicy": 1,
+        tokens.S3_OBJECT: 1,
+        tokens.METRIC_ALARM: 6,
+        tokens.SNS_TOPIC: 1,
+        tokens.SNS_TOPIC_POLICY: 1,
         "mlops:monitoring:Notifications": 1,
     },
     "staging": {
         **COMMON,
         **REALTIME,
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 8,
-        "aws:sns/topic:Topic": 1,
-        "aws:sns/topicPolicy:TopicPolicy": 1,
-        "aws:sns/topicSubscription:TopicSubscription": 1,
+        tokens.METRIC_ALARM: 8,
+        tokens.SNS_TOPIC: 1,
+        tokens.SNS_TOPIC_POLICY: 1,
+        tokens.SNS_SUBSCRIPTION: 1,
         "mlops:monitoring:Notifications": 1,
     },
     "prod": {
         **COMMON,
         **REALTIME,
         # The catalogue's 8 for an instance-backed endpoint, + the heartbeat, + the data-drift alarm.
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 9,
-        "aws:sns/topic:Topic": 2,
-        "aws:sns/topicPolicy:TopicPolicy": 2,
-        "aws:sns/topicSubscription:TopicSubscription": 2,
+        tokens.METRIC_ALARM: 9,
+        tokens.SNS_TOPIC: 2,
+        tokens.SNS_TOPIC_POLICY: 2,
+        tokens.SNS_SUBSCRIPTION: 2,
         "mlops:monitoring:Notifications": 2,
     },
 }
@@ -110,13 +113,13 @@ def test_resource_counts_per_type(stack: str, plan_for: PlanFor) -> None:
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_bucket_is_encrypted_private_versioned_and_tls_only(stack: str, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
-    key = plan.one("aws:kms/key:Key")
-    buckets = {r.name.rsplit("-", 1)[1]: r for r in plan.of_type("aws:s3/bucket:Bucket")}
+    key = plan.one(tokens.KMS_KEY)
+    buckets = {r.name.rsplit("-", 1)[1]: r for r in plan.of_type(tokens.S3_BUCKET)}
     assert sorted(buckets) == ["artifacts", "capture", "logs"]
     for kind, bucket in buckets.items():
         sse = child(
             plan,
-            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            tokens.S3_BUCKET_ENCRYPTION,
             bucket,
         )
         default = sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
@@ -126,7 +129,7 @@ def test_every_bucket_is_encrypted_private_versioned_and_tls_only(stack: str, pl
         else:
             assert default == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key.state["arn"]}
             assert sse.inputs["rules"][0]["bucketKeyEnabled"] is True
-        pab = child(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", bucket)
+        pab = child(plan, tokens.S3_PUBLIC_ACCESS_BLOCK, bucket)
         assert {
             k: pab.inputs[k]
             for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -136,60 +139,60 @@ def test_every_bucket_is_encrypted_private_versioned_and_tls_only(stack: str, pl
             "ignorePublicAcls": True,
             "restrictPublicBuckets": True,
         }
-        ownership = child(plan, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", bucket)
+        ownership = child(plan, tokens.S3_OWNERSHIP_CONTROLS, bucket)
         assert ownership.inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
-        versioning = child(plan, "aws:s3/bucketVersioning:BucketVersioning", bucket)
+        versioning = child(plan, tokens.S3_BUCKET_VERSIONING, bucket)
         assert versioning.inputs["versioningConfiguration"] == {"status": "Enabled"}
-        policy = json.loads(child(plan, "aws:s3/bucketPolicy:BucketPolicy", bucket).inputs["policy"])
-        assert policy["Statement"][0] == policies.tls_only_statement(bucket.state["arn"])
-        lifecycle = child(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", bucket)
+        policy = json.loads(child(plan, tokens.S3_BUCKET_POLICY, bucket).inputs["policy"])
+        assert policy["Statement"][0] == storage_documents.tls_only_statement(bucket.state["arn"])
+        lifecycle = child(plan, tokens.S3_BUCKET_LIFECYCLE, bucket)
         first = lifecycle.inputs["rules"][0]
         assert first["noncurrentVersionExpiration"] == {"noncurrentDays": 90}
         assert first["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
         if kind != "logs":
-            logging = child(plan, "aws:s3/bucketLogging:BucketLogging", bucket)
+            logging = child(plan, tokens.S3_BUCKET_LOGGING, bucket)
             assert logging.inputs["targetBucket"] == buckets["logs"].id
             assert logging.inputs["targetPrefix"] == f"{bucket.name}/"
             # S3 validates the target's policy when logging is configured: the policy comes first.
-            log_policy = child(plan, "aws:s3/bucketPolicy:BucketPolicy", buckets["logs"])
+            log_policy = child(plan, tokens.S3_BUCKET_POLICY, buckets["logs"])
             assert log_policy.urn in logging.dependencies
 
 
 @pytest.mark.parametrize(("stack", "protected"), [("dev", False), ("staging", False), ("prod", True)])
 def test_prod_data_is_protected_and_retained(stack: str, protected: bool, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
-    stateful = [*plan.of_type("aws:s3/bucket:Bucket"), plan.one("aws:kms/key:Key")]
+    stateful = [*plan.of_type(tokens.S3_BUCKET), plan.one(tokens.KMS_KEY)]
     assert [(r.protect, r.retain_on_delete) for r in stateful] == [(protected, protected)] * 4
-    assert [r.inputs["forceDestroy"] for r in plan.of_type("aws:s3/bucket:Bucket")] == [not protected] * 3
-    assert plan.one("aws:kms/key:Key").inputs["enableKeyRotation"] is True
+    assert [r.inputs["forceDestroy"] for r in plan.of_type(tokens.S3_BUCKET)] == [not protected] * 3
+    assert plan.one(tokens.KMS_KEY).inputs["enableKeyRotation"] is True
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_iam_documents_exactly(stack: str, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
-    role = plan.one("aws:iam/role:Role")
-    assert json.loads(role.inputs["assumeRolePolicy"]) == policies.sagemaker_trust_policy(MOCK_ACCOUNT_ID)
-    buckets = {r.name.rsplit("-", 1)[1]: r for r in plan.of_type("aws:s3/bucket:Bucket")}
-    document = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
-    assert document == policies.execution_role_policy(
-        account_id=MOCK_ACCOUNT_ID,
+    role = plan.one(tokens.IAM_ROLE)
+    assert json.loads(role.inputs["assumeRolePolicy"]) == iam_documents.sagemaker_trust_policy(FAKE_ACCOUNT_ID)
+    buckets = {r.name.rsplit("-", 1)[1]: r for r in plan.of_type(tokens.S3_BUCKET)}
+    document = json.loads(plan.one(tokens.IAM_ROLE_POLICY).inputs["policy"])
+    assert document == iam_documents.execution_role_policy(
+        account_id=FAKE_ACCOUNT_ID,
         region="us-east-1",
         artifact_bucket_arn=buckets["artifacts"].state["arn"],
         capture_bucket_arn=buckets["capture"].state["arn"],
-        kms_key_arn=plan.one("aws:kms/key:Key").state["arn"],
+        kms_key_arn=plan.one(tokens.KMS_KEY).state["arn"],
         image_repository_arn="arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
         alarm_name_prefix=f"sagemaker-mlops-{stack}",
     )
     # No managed policies at all, let alone *FullAccess ones.
     assert "managedPolicyArns" not in role.inputs
-    assert not [r for r in plan.resources if r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment"]
+    assert not [r for r in plan.resources if r.type == tokens.IAM_ROLE_POLICY_ATTACHMENT]
 
 
 @pytest.mark.parametrize(("stack", "isolated"), [("dev", False), ("staging", True), ("prod", True)])
 def test_model_container_contract_and_network_isolation(stack: str, isolated: bool, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
-    model = plan.one("aws:sagemaker/model:Model")
-    artifact = plan.one("aws:s3/bucketObjectv2:BucketObjectv2", f"sagemaker-mlops-{stack}-artifact")
+    model = plan.one(tokens.SAGEMAKER_MODEL)
+    artifact = plan.one(tokens.S3_OBJECT, f"sagemaker-mlops-{stack}-artifact")
     # Serverless inference does not support network isolation; every realtime stack has it on.
     assert model.inputs["enableNetworkIsolation"] is isolated
     assert model.inputs["primaryContainer"] == {
@@ -212,27 +215,25 @@ def test_model_container_contract_and_network_isolation(stack: str, isolated: bo
 @pytest.mark.parametrize("stack", STACKS)
 def test_model_and_config_are_auto_named_endpoint_is_stable(stack: str, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
-    assert "name" not in plan.one("aws:sagemaker/model:Model").inputs
-    assert "name" not in plan.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration").inputs
-    assert plan.one("aws:sagemaker/endpoint:Endpoint").inputs["name"] == f"sagemaker-mlops-{stack}"
+    assert "name" not in plan.one(tokens.SAGEMAKER_MODEL).inputs
+    assert "name" not in plan.one(tokens.SAGEMAKER_ENDPOINT_CONFIG).inputs
+    assert plan.one(tokens.SAGEMAKER_ENDPOINT).inputs["name"] == f"sagemaker-mlops-{stack}"
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_dependencies_endpoint_config_model_role(stack: str, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
-    model = plan.one("aws:sagemaker/model:Model")
-    config = plan.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
-    endpoint = plan.one("aws:sagemaker/endpoint:Endpoint")
+    model = plan.one(tokens.SAGEMAKER_MODEL)
+    config = plan.one(tokens.SAGEMAKER_ENDPOINT_CONFIG)
+    endpoint = plan.one(tokens.SAGEMAKER_ENDPOINT)
     assert config.inputs["productionVariants"][0]["modelName"] == model.state["name"]
     assert model.urn in config.dependencies
     assert config.urn in endpoint.dependencies
     assert endpoint.inputs["endpointConfigName"] == config.state["name"]
     # The model waits for the role's inline policy: SageMaker checks it can read the artifact.
-    assert plan.one("aws:iam/rolePolicy:RolePolicy").urn in model.dependencies
+    assert plan.one(tokens.IAM_ROLE_POLICY).urn in model.dependencies
     # The endpoint's auto-rollback names alarms that must already exist.
-    rollback = [
-        a.urn for a in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if (a.parent or "").endswith("-rollback")
-    ]
+    rollback = [a.urn for a in plan.of_type(tokens.METRIC_ALARM) if (a.parent or "").endswith("-rollback")]
     assert len(rollback) == 2
     assert set(rollback) <= set(endpoint.dependencies)
 
@@ -240,9 +241,9 @@ def test_dependencies_endpoint_config_model_role(stack: str, plan_for: PlanFor) 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_autoscaling_target_and_policy(stack: str, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
-    target = plan.one("aws:appautoscaling/target:Target")
-    policy = plan.one("aws:appautoscaling/policy:Policy")
-    endpoint = plan.one("aws:sagemaker/endpoint:Endpoint")
+    target = plan.one(tokens.SCALABLE_TARGET)
+    policy = plan.one(tokens.SCALING_POLICY)
+    endpoint = plan.one(tokens.SAGEMAKER_ENDPOINT)
     expected = {"staging": (2, 3, 300), "prod": (2, 6, 600)}[stack]
     assert {
         k: target.inputs[k]
@@ -267,15 +268,15 @@ def test_autoscaling_target_and_policy(stack: str, plan_for: PlanFor) -> None:
 
 
 def test_dev_has_no_autoscaling(plan_for: PlanFor) -> None:
-    assert plan_for("dev").of_type("aws:appautoscaling/target:Target") == []
+    assert plan_for("dev").of_type(tokens.SCALABLE_TARGET) == []
 
 
 def test_dev_variant_is_serverless_without_capture_or_volume_key(plan_for: PlanFor) -> None:
-    config = plan_for("dev").one("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
+    config = plan_for("dev").one(tokens.SAGEMAKER_ENDPOINT_CONFIG)
     assert config.inputs["productionVariants"] == [
         {
             "variantName": "primary",
-            "modelName": plan_for("dev").one("aws:sagemaker/model:Model").state["name"],
+            "modelName": plan_for("dev").one(tokens.SAGEMAKER_MODEL).state["name"],
             "serverlessConfig": {"memorySizeInMb": 2048, "maxConcurrency": 5},
         }
     ]
@@ -291,9 +292,9 @@ def test_realtime_variant_capture_and_key(
     stack: str, instance_type: str, count: int, capture: int, plan_for: PlanFor
 ) -> None:
     plan = plan_for(stack)
-    config = plan.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
-    key_arn = plan.one("aws:kms/key:Key").state["arn"]
-    capture_bucket = next(b for b in plan.of_type("aws:s3/bucket:Bucket") if b.name.endswith("-capture"))
+    config = plan.one(tokens.SAGEMAKER_ENDPOINT_CONFIG)
+    key_arn = plan.one(tokens.KMS_KEY).state["arn"]
+    capture_bucket = next(b for b in plan.of_type(tokens.S3_BUCKET) if b.name.endswith("-capture"))
     variant = config.inputs["productionVariants"][0]
     assert variant["instanceType"] == instance_type
     assert variant["initialInstanceCount"] == count >= 2
@@ -336,7 +337,7 @@ def test_realtime_variant_capture_and_key(
     ],
 )
 def test_deployment_config_per_stack(stack: str, routing: dict[str, object], plan_for: PlanFor) -> None:
-    endpoint = plan_for(stack).one("aws:sagemaker/endpoint:Endpoint")
+    endpoint = plan_for(stack).one(tokens.SAGEMAKER_ENDPOINT)
     waits = {"dev": (0, 3600), "staging": (120, 3600), "prod": (600, 7200)}[stack]
     assert endpoint.inputs["deploymentConfig"] == {
         "blueGreenUpdatePolicy": {
@@ -355,7 +356,7 @@ def test_deployment_config_per_stack(stack: str, routing: dict[str, object], pla
 
 def test_linear_rollout_override(plan_for: PlanFor) -> None:
     plan = plan_for("prod", **{"mlops:rollout": {"strategy": "linear", "trafficPercent": 20, "waitSeconds": 120}})
-    routing = plan.one("aws:sagemaker/endpoint:Endpoint").inputs["deploymentConfig"]["blueGreenUpdatePolicy"][
+    routing = plan.one(tokens.SAGEMAKER_ENDPOINT).inputs["deploymentConfig"]["blueGreenUpdatePolicy"][
         "trafficRoutingConfiguration"
     ]
     assert routing == {
@@ -369,7 +370,7 @@ def test_linear_rollout_override(plan_for: PlanFor) -> None:
 def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
     outputs = plan.outputs
-    endpoint = plan.one("aws:sagemaker/endpoint:Endpoint")
+    endpoint = plan.one(tokens.SAGEMAKER_ENDPOINT)
     assert sorted(outputs) == [
         "alarmNamePrefix",
         "alarmTopicArn",
@@ -395,14 +396,14 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
     assert outputs["endpointArn"] == endpoint.state["arn"]
     assert outputs["region"] == "us-east-1"
     assert outputs["alarmNamePrefix"] == f"sagemaker-mlops-{stack}-"
-    assert json.loads(outputs["deployerPolicy"]) == policies.deployer_policy(
-        account_id=MOCK_ACCOUNT_ID,
+    assert json.loads(outputs["deployerPolicy"]) == iam_documents.deployer_policy(
+        account_id=FAKE_ACCOUNT_ID,
         region="us-east-1",
         endpoint_name=f"sagemaker-mlops-{stack}",
         execution_role_arn=outputs["executionRoleArn"],
     )
     assert outputs["servingImage"] == IMAGE
-    assert outputs["executionRoleArn"] == plan.one("aws:iam/role:Role").state["arn"]
+    assert outputs["executionRoleArn"] == plan.one(tokens.IAM_ROLE).state["arn"]
     assert outputs["invokeCommand"].startswith(
         f"aws sagemaker-runtime invoke-endpoint --region us-east-1 --endpoint-name sagemaker-mlops-{stack} "
     )
@@ -417,9 +418,9 @@ def test_new_artifact_replaces_model_and_config_not_endpoint(plan_for: PlanFor, 
 
     def names(plan: Plan) -> tuple[str, str, str, str]:
         return (
-            plan.one("aws:sagemaker/model:Model").state["name"],
-            plan.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration").state["name"],
-            plan.one("aws:sagemaker/endpoint:Endpoint").state["name"],
+            plan.one(tokens.SAGEMAKER_MODEL).state["name"],
+            plan.one(tokens.SAGEMAKER_ENDPOINT_CONFIG).state["name"],
+            plan.one(tokens.SAGEMAKER_ENDPOINT).state["name"],
             plan.outputs["modelDataUrl"],
         )
 

@@ -27,20 +27,13 @@ from monitoring.baseline import (
     write_baseline,
 )
 from monitoring.errors import UserInputError
+from review.fixture import PENGUIN_CLASSES, PENGUIN_FEATURES
 
 REPO = Path(__file__).resolve().parents[2]
 PENGUINS_MANIFEST = {
     "target": "species",
-    "features": [
-        {"name": "island", "kind": "categorical"},
-        {"name": "bill_length_mm", "kind": "numeric"},
-        {"name": "bill_depth_mm", "kind": "numeric"},
-        {"name": "flipper_length_mm", "kind": "numeric"},
-        {"name": "body_mass_g", "kind": "numeric"},
-        {"name": "sex", "kind": "categorical"},
-        {"name": "year", "kind": "numeric"},
-    ],
-    "classes": ["Adelie", "Chinstrap", "Gentoo"],
+    "features": PENGUIN_FEATURES,
+    "classes": PENGUIN_CLASSES,
 }
 
 

@@ -16,14 +16,14 @@ from monitoring.alarms import EndpointAlarms, EndpointAlarmsArgs, actions_for
 from monitoring.catalogue import AlarmSpec, alarm_catalogue, default_settings, split_rollback
 from monitoring.dashboard import dashboard_body
 from monitoring.dashboard_component import EndpointDashboard, EndpointDashboardArgs
-from monitoring.errors import UserInputError
-from monitoring.model_quality import (
+from monitoring.data_quality import (
     HOURLY,
     DataQualityMonitor,
     DataQualityMonitorArgs,
     drift_alarm_groups,
     model_monitor_image_uri,
 )
+from monitoring.errors import UserInputError
 from monitoring.notifications import (
     Notifications,
     NotificationsArgs,
@@ -31,13 +31,14 @@ from monitoring.notifications import (
     subscription_suffix,
     topic_policy_document,
 )
+from offline import tokens
 from tests.monitoring.monitoring_mocks import ACCOUNT, REGION, RecordingMocks
 
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 NOTIFY = f"arn:aws:sns:{REGION}:{ACCOUNT}:notify"
 PAGE = f"arn:aws:sns:{REGION}:{ACCOUNT}:page"
-METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+METRIC_ALARM = tokens.METRIC_ALARM
+COMPOSITE = tokens.COMPOSITE_ALARM
 
 
 def _prod_specs() -> tuple[AlarmSpec, ...]:
@@ -120,9 +121,7 @@ def test_notifications_resources(mocks: RecordingMocks) -> pulumi.Output[Any]:
         policy = mocks.inputs("prod-alerts-topic-policy")
         assert policy["arn"] == topic_arn
         assert json.loads(policy["policy"]) == topic_policy_document(topic_arn, ACCOUNT)
-        subscriptions = {
-            r.name: mocks.inputs(r.name) for r in mocks.of_type("aws:sns/topicSubscription:TopicSubscription")
-        }
+        subscriptions = {r.name: mocks.inputs(r.name) for r in mocks.of_type(tokens.SNS_SUBSCRIPTION)}
         assert subscriptions == {
             f"prod-alerts-email-{subscription_suffix('oncall@example.com')}": {
                 "topic": topic_arn,

@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from infra.mocks import Plan
+from offline import tokens
+from offline.graph import Plan
 from policy.check import views
 from policy.controls import CONTROLS, TAGGABLE, Resource, evaluate
 from review import snapshot
@@ -386,9 +387,7 @@ def test_no_violation_in_any_stack(graphs: Graphs, stack: str) -> None:
 
 def test_log_bucket_sse_s3_exception_holds_only_while_it_receives_logs(graphs: Graphs) -> None:
     plan = graphs.plan("prod")
-    encryption = plan.one(
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", f"{P}-logs-encryption"
-    )
+    encryption = plan.one(tokens.S3_BUCKET_ENCRYPTION, f"{P}-logs-encryption")
     assert encryption.inputs["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
     # With no bucket logging to it, the log bucket is an ordinary bucket and SSE-S3 is a violation.
     assert new_violations(plan, (f"{P}-artifacts-logging", None), (f"{P}-capture-logging", None)) == [
@@ -417,7 +416,7 @@ def test_log_bucket_sse_s3_exception_holds_only_while_it_receives_logs(graphs: G
 
 def test_serverless_model_is_exempt_from_network_isolation_only_while_serverless(graphs: Graphs) -> None:
     plan = graphs.plan("dev")
-    assert plan.one("aws:sagemaker/model:Model").inputs["enableNetworkIsolation"] is False
+    assert plan.one(tokens.SAGEMAKER_MODEL).inputs["enableNetworkIsolation"] is False
     realtime = setter(
         "productionVariants",
         0,
@@ -455,7 +454,7 @@ def test_local_nvme_instance_types_need_no_volume_key(graphs: Graphs, instance_t
 
 def test_inputs_reach_policies_in_camel_case(graphs: Graphs) -> None:
     """The SDK registers camelCase names; CrossGuard's args.props are these same registered inputs."""
-    model = graphs.plan("prod").one("aws:sagemaker/model:Model")
+    model = graphs.plan("prod").one(tokens.SAGEMAKER_MODEL)
     assert {"enableNetworkIsolation", "executionRoleArn", "primaryContainer"} <= set(model.inputs)
     assert "enable_network_isolation" not in model.inputs
     assert "modelDataUrl" in model.inputs["primaryContainer"]
@@ -469,5 +468,5 @@ def test_taggable_list_matches_the_pulumi_aws_sdk(graphs: Graphs) -> None:
         resource_class = getattr(importlib.import_module(f"pulumi_aws.{module}"), cls)
         if "tags" in inspect.signature(resource_class._internal_init).parameters:
             accepts_tags.add(type_token)
-    assert sorted(accepts_tags - TAGGABLE) == ["aws:s3/bucketObjectv2:BucketObjectv2"]
+    assert sorted(accepts_tags - TAGGABLE) == [tokens.S3_OBJECT]
     assert sorted(TAGGABLE - accepts_tags) == []

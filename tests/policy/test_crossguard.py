@@ -26,7 +26,8 @@ from pulumi_policy.deserialize import serialize_properties
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from infra.mocks import Plan, RecordedResource
+from offline import tokens
+from offline.graph import Plan, RecordedResource
 from policy.check import check
 from policy.controls import CONTROLS
 from policy.pack import PACK_NAME, build_policies
@@ -154,7 +155,7 @@ def test_crossguard_reports_exactly_what_the_offline_checker_reports(graphs: Gra
 
 def test_a_violation_is_mandatory_through_crossguard(graphs: Graphs) -> None:
     plan = copy.deepcopy(graphs.plan("dev"))
-    key = plan.one("aws:kms/key:Key")
+    key = plan.one(tokens.KMS_KEY)
     key.inputs["enableKeyRotation"] = False
     assert analyze(plan) == [
         (
@@ -176,11 +177,11 @@ def test_preview_links_buckets_through_property_dependencies(graphs: Graphs) -> 
         if not resource.custom:
             continue
         state = copy.deepcopy(resource.state)
-        if resource.type == "aws:s3/bucket:Bucket":
+        if resource.type == tokens.S3_BUCKET:
             state["bucket"] = state["arn"] = state["id"] = UNKNOWN_STRING_VALUE
-        if resource.type.startswith("aws:s3/bucket") and "bucket" in state and resource.type != "aws:s3/bucket:Bucket":
+        if resource.type.startswith("aws:s3/bucket") and "bucket" in state and resource.type != tokens.S3_BUCKET:
             state["bucket"] = UNKNOWN_STRING_VALUE
-        if resource.type == "aws:s3/bucketPolicy:BucketPolicy":
+        if resource.type == tokens.S3_BUCKET_POLICY:
             state["policy"] = UNKNOWN_STRING_VALUE
         outputs[resource.urn] = state
     diagnostics = analyze(plan, outputs)
@@ -208,7 +209,7 @@ def test_the_pack_boots_the_way_the_cli_starts_it(tmp_path: Path) -> None:
                 assert {p.enforcementLevel for p in info.policies} == {proto.MANDATORY}
                 response = stub.Analyze(
                     proto.AnalyzeRequest(
-                        type="aws:kms/key:Key",
+                        type=tokens.KMS_KEY,
                         properties=struct({"enableKeyRotation": False, "tags": {}}),
                         urn="urn:pulumi:s::p::aws:kms/key:Key::k",
                         name="k",

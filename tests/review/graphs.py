@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from infra.mocks import Plan
-from infra.plan import record
+from offline.graph import Plan
+from offline.plan import record
 from review import snapshot
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from infra.mocks import Plan, RecordedResource
+from offline import tokens
+from offline.graph import Plan, RecordedResource
 from review import cost, snapshot
 from review.cost import Assumptions, PricingError, estimate, runs_per_month
 from tests.review.graphs import Graphs
@@ -86,7 +87,7 @@ def hand_graph() -> Plan:
         ),
         resource(sagemaker + "endpoint:Endpoint", "rt", {"name": "rt", "endpointConfigName": "rt-config-1"}),
         resource(
-            "aws:appautoscaling/target:Target",
+            tokens.SCALABLE_TARGET,
             "rt-target",
             {
                 "serviceNamespace": "sagemaker",
@@ -121,23 +122,23 @@ def hand_graph() -> Plan:
                 }
             },
         ),
-        resource("aws:s3/bucket:Bucket", "b1", {}),
-        resource("aws:s3/bucket:Bucket", "b2", {}),
-        resource("aws:kms/key:Key", "key", {}),
-        resource("aws:cloudwatch/metricAlarm:MetricAlarm", "simple", {**metric, "period": 300.0}),
-        resource("aws:cloudwatch/metricAlarm:MetricAlarm", "fast", {**metric, "period": 10.0}),
+        resource(tokens.S3_BUCKET, "b1", {}),
+        resource(tokens.S3_BUCKET, "b2", {}),
+        resource(tokens.KMS_KEY, "key", {}),
+        resource(tokens.METRIC_ALARM, "simple", {**metric, "period": 300.0}),
+        resource(tokens.METRIC_ALARM, "fast", {**metric, "period": 10.0}),
         resource(
-            "aws:cloudwatch/metricAlarm:MetricAlarm",
+            tokens.METRIC_ALARM,
             "math",
             {
                 "metricQueries": [{"id": f"m{i}", "metric": metric} for i in range(3)]
                 + [{"id": "e", "expression": "MAX([m0,m1,m2])"}]
             },
         ),
-        resource("aws:cloudwatch/compositeAlarm:CompositeAlarm", "any", {}),
-        *[resource("aws:cloudwatch/dashboard:Dashboard", f"d{i}", {}) for i in range(4)],
-        *[resource("aws:sns/topicSubscription:TopicSubscription", f"e{i}", {"protocol": "email"}) for i in range(11)],
-        resource("aws:sns/topicSubscription:TopicSubscription", "h", {"protocol": "https"}),
+        resource(tokens.COMPOSITE_ALARM, "any", {}),
+        *[resource(tokens.DASHBOARD, f"d{i}", {}) for i in range(4)],
+        *[resource(tokens.SNS_SUBSCRIPTION, f"e{i}", {"protocol": "email"}) for i in range(11)],
+        resource(tokens.SNS_SUBSCRIPTION, "h", {"protocol": "https"}),
     ]
     return Plan(project="p", stack="test", resources=resources, outputs={})
 
@@ -196,7 +197,7 @@ def test_hand_computed_graph_line_by_line() -> None:
 
 def test_a_variant_without_autoscaling_is_priced_at_its_initial_count() -> None:
     plan = hand_graph()
-    plan.resources = [r for r in plan.resources if r.type != "aws:appautoscaling/target:Target"]
+    plan.resources = [r for r in plan.resources if r.type != tokens.SCALABLE_TARGET]
     first = estimate(plan, PRICES, ASSUME).lines[0]
     assert (first.item, first.monthly_min, first.monthly_max) == (
         "SageMaker real-time rt/a: ml.t.small x 2-2 instances",

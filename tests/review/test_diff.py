@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 
+from offline import tokens
 from review import diff, snapshot
 from review.diff import ABSENT, PropertyChange, compare, diff_graphs
 from tests.review.graphs import Graphs
 
-CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
-ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+CONFIG = tokens.SAGEMAKER_ENDPOINT_CONFIG
+ENDPOINT = tokens.SAGEMAKER_ENDPOINT
+ALARM = tokens.METRIC_ALARM
 C5 = {"type": "realtime", "instanceType": "ml.c5.xlarge", "instanceCount": 2, "dataCapturePercent": 20}
 RENAMED = {**C5, "instanceType": "ml.m5.xlarge", "name": "other-name"}
 
@@ -176,7 +177,7 @@ def test_dependency_only_changes_are_shown_as_ordering(graphs: Graphs) -> None:
     resource(new, "sagemaker-mlops-dev-artifacts-logging")["dependencies"].remove(policy["urn"])
     result = diff_graphs(old, new)
     assert summary(result) == [
-        ("update", "aws:s3/bucketLogging:BucketLogging", "sagemaker-mlops-dev-artifacts-logging", "expected")
+        ("update", tokens.S3_BUCKET_LOGGING, "sagemaker-mlops-dev-artifacts-logging", "expected")
     ]
     rendered = diff.render(result)
     assert "             ~ [option] dependsOn: -sagemaker-mlops-dev-logs-policy\n" in rendered

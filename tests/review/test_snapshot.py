@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from offline import tokens
 from review import snapshot
 from review.fixture import write_fixed_artifact
 from tests.review.graphs import Graphs
@@ -29,13 +30,13 @@ def test_graph_matches_the_committed_snapshot(graphs: Graphs, stack: str) -> Non
 
 def test_auto_names_and_key_ids_become_tokens(graphs: Graphs) -> None:
     plan = graphs.plan("prod")
-    model = plan.one("aws:sagemaker/model:Model")
-    key = plan.one("aws:kms/key:Key")
-    tokens = snapshot.generated_names(plan)
-    assert tokens[model.state["name"]] == "sagemaker-mlops-prod-model-<auto>"
-    assert tokens[key.state["keyId"]] == "<id:sagemaker-mlops-prod-key>"
+    model = plan.one(tokens.SAGEMAKER_MODEL)
+    key = plan.one(tokens.KMS_KEY)
+    generated = snapshot.generated_names(plan)
+    assert generated[model.state["name"]] == "sagemaker-mlops-prod-model-<auto>"
+    assert generated[key.state["keyId"]] == "<id:sagemaker-mlops-prod-key>"
     # A name given as an input (the endpoint's) is the real name, not a mock artefact: never masked.
-    assert "sagemaker-mlops-prod" not in tokens
+    assert "sagemaker-mlops-prod" not in generated
     rendered = snapshot.render(graphs.normalised("prod"))
     assert model.state["name"] not in rendered
     assert key.state["keyId"] not in rendered
@@ -55,7 +56,7 @@ def test_no_mock_hash_suffix_sha256_or_machine_path_survives(graphs: Graphs) -> 
 
 
 def test_json_documents_are_stored_decoded(graphs: Graphs) -> None:
-    role = next(r for r in graphs.normalised("dev")["resources"] if r["type"] == "aws:iam/role:Role")
+    role = next(r for r in graphs.normalised("dev")["resources"] if r["type"] == tokens.IAM_ROLE)
     trust = role["inputs"]["assumeRolePolicy"]
     assert list(trust) == [snapshot.JSON_KEY]
     assert trust[snapshot.JSON_KEY]["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}

@@ -19,6 +19,7 @@ import pytest
 import sklearn
 from training_support import PENGUINS, REPO, Trainings, clean_environ
 
+from review.fixture import PENGUIN_CLASSES, PENGUIN_FEATURES
 from training import package
 from training.errors import PlatformError
 
@@ -65,16 +66,8 @@ def test_manifest_has_exactly_the_agreed_keys_and_values(trainings: Trainings) -
         "serving_image_version": "1.9-0",
         "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
         "target": "species",
-        "features": [
-            {"name": "island", "kind": "categorical"},
-            {"name": "bill_length_mm", "kind": "numeric"},
-            {"name": "bill_depth_mm", "kind": "numeric"},
-            {"name": "flipper_length_mm", "kind": "numeric"},
-            {"name": "body_mass_g", "kind": "numeric"},
-            {"name": "sex", "kind": "categorical"},
-            {"name": "year", "kind": "numeric"},
-        ],
-        "classes": ["Adelie", "Chinstrap", "Gentoo"],
+        "features": PENGUIN_FEATURES,
+        "classes": PENGUIN_CLASSES,
         "data_sha256": {"train": hashlib.sha256(PENGUINS.read_bytes()).hexdigest()},
         "hyperparameters": {
             "estimator": "random_forest",

@@ -1,4 +1,4 @@
-"""IAM, KMS and bucket policy documents as pure functions of plain strings.
+"""IAM role and trust documents as pure functions of plain strings.
 
 Components call these inside ``Output.apply`` to serialise a document once ARNs are known; tests call
 them directly and compare whole documents, so every grant is reviewed exactly.
@@ -6,27 +6,24 @@ them directly and compare whole documents, so every grant is reviewed exactly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
+
+from infra.storage.layout import CAPTURE_PREFIX, MODELS_PREFIX, MONITORING_PREFIX
 
 Document = dict[str, Any]
 
 # Where SageMaker writes endpoint logs and where the model container's metrics go.
 SAGEMAKER_LOG_GROUP_PREFIX = "/aws/sagemaker/"
 METRIC_NAMESPACES = ("AWS/SageMaker", "/aws/sagemaker/Endpoints", "aws/sagemaker/Endpoints/data-metrics")
-# S3 prefixes inside the buckets; the role's grants are scoped to exactly these.
-MODELS_PREFIX = "models/"
-CAPTURE_PREFIX = "capture/"
-MONITORING_PREFIX = "monitoring/"
 
 
-def _doc(*statements: Document) -> Document:
+def document(*statements: Document) -> Document:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
 def sagemaker_trust_policy(account_id: str) -> Document:
     """SageMaker may assume the role, only on behalf of this account (confused-deputy guard)."""
-    return _doc(
+    return document(
         {
             "Sid": "SageMakerAssumeRole",
             "Effect": "Allow",
@@ -34,69 +31,6 @@ def sagemaker_trust_policy(account_id: str) -> Document:
             "Action": "sts:AssumeRole",
             "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
         }
-    )
-
-
-def tls_only_statement(bucket_arn: str) -> Document:
-    """Security Hub S3.5: deny every request that does not use TLS."""
-    return {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [bucket_arn, f"{bucket_arn}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
-
-
-def bucket_policy(bucket_arn: str) -> Document:
-    return _doc(tls_only_statement(bucket_arn))
-
-
-def log_bucket_policy(bucket_arn: str, account_id: str, source_bucket_arns: Sequence[str]) -> Document:
-    """The access-log bucket: TLS only, and S3's logging service may write, for our buckets only.
-
-    With bucket-owner-enforced ownership (no ACLs), server access logging is granted by bucket policy
-    to ``logging.s3.amazonaws.com`` rather than by the legacy log-delivery ACL.
-    """
-    return _doc(
-        tls_only_statement(bucket_arn),
-        {
-            "Sid": "AllowS3ServerAccessLogs",
-            "Effect": "Allow",
-            "Principal": {"Service": "logging.s3.amazonaws.com"},
-            "Action": "s3:PutObject",
-            "Resource": f"{bucket_arn}/*",
-            "Condition": {
-                "StringEquals": {"aws:SourceAccount": account_id},
-                "ArnLike": {"aws:SourceArn": sorted(source_bucket_arns)},
-            },
-        },
-    )
-
-
-def kms_key_policy(account_id: str, region: str) -> Document:
-    """The project key: administered through IAM in this account; CloudWatch may use it for SNS.
-
-    CloudWatch alarms publish to an SNS topic encrypted with this key, which requires the key policy
-    itself (not IAM) to let ``cloudwatch.amazonaws.com`` generate data keys and decrypt.
-    """
-    return _doc(
-        {
-            "Sid": "AccountAdministersKeyThroughIam",
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-            "Action": "kms:*",
-            "Resource": "*",
-        },
-        {
-            "Sid": "CloudWatchAlarmsPublishToEncryptedTopic",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudwatch.amazonaws.com"},
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-        },
     )
 
 
@@ -111,7 +45,7 @@ def execution_role_policy(
     alarm_name_prefix: str,
 ) -> Document:
     """Least privilege for the model container and the monitoring jobs running as this role."""
-    return _doc(
+    return document(
         {
             "Sid": "ReadModelArtifacts",
             "Effect": "Allow",
@@ -216,7 +150,7 @@ def deployer_policy(
     the scalable target can be deregistered first, and the first registration creates the
     Application Auto Scaling service-linked role for SageMaker endpoints.
     """
-    return _doc(
+    return document(
         {
             "Sid": "ManageEndpointScaling",
             "Effect": "Allow",

@@ -5,11 +5,11 @@ loopback address only, on a free port the OS picks (port 0, so parallel runs nev
 exit even when the body raises. Every service answers on the same port: moto routes a request by the
 service named in its SigV4 credential scope, so one endpoint URL serves S3, SageMaker, IAM, KMS, ...
 
-``python -m infra.emulator --port 4566`` runs the same server in the foreground until Ctrl-C, for users
+``python -m offline.emulator --port 4566`` runs the same server in the foreground until Ctrl-C, for users
 with the Pulumi CLI who point the AWS provider at it (``Pulumi.local.yaml``). That path (real
 ``pulumi up`` through the provider plugin against the emulator) cannot be run in this repository's
 offline environment, which has neither the Pulumi CLI nor the provider plugin; only the rehearsal
-(``python -m infra.rehearse``) is run here.
+(``python -m offline.rehearsal``) is run here.
 
 Two corrections to moto 5.2.5's S3, applied in-process while an emulator runs (``_correct_moto``),
 because without them moto rejects what AWS accepts:
@@ -46,10 +46,10 @@ from moto.s3.models import FakeBucket
 from moto.s3.utils import LOGGING_SERVICE_PRINCIPAL
 from moto.server import ThreadedMotoServer
 
+from offline.fakes import FAKE_CREDENTIALS
+
 LOOPBACK = "127.0.0.1"
 # moto's default account; the access key is not checked (moto's IAM auth is off by default).
-EMULATOR_ACCOUNT_ID = "123456789012"
-FAKE_CREDENTIALS = {"aws_access_key_id": "rehearsal", "aws_secret_access_key": "rehearsal"}
 # No retries: a local emulator either answers or has a bug; retrying a 500 only slows the failure down.
 # No proxies: the emulator is on the loopback interface, never behind a proxy from the environment.
 _CLIENT_CONFIG = Config(retries={"total_max_attempts": 1}, proxies={}, connect_timeout=5, read_timeout=60)
@@ -231,7 +231,7 @@ class Emulator:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m infra.emulator",
+        prog="python -m offline.emulator",
         description="Run the local AWS emulator (moto) on 127.0.0.1 in the foreground until Ctrl-C.",
     )
     parser.add_argument("--port", type=int, default=4566, help="port on 127.0.0.1 (default 4566)")

@@ -1,7 +1,7 @@
 """Emulator rehearsal: run the real program and create every declared resource in a local moto server.
 
 ``EmulatorMocks`` replaces the recording mocks' invented state with the emulator's: each custom
-resource the engine registers goes through its handler (``infra.rehearsal_handlers``), which builds
+resource the engine registers goes through its handler (one module per AWS service in ``services/``), which builds
 the provider's API requests, has botocore validate them against the AWS API model and sends them to
 moto, which enforces semantics (IAM policy grammar, references between resources, autoscaling
 dimensions). Ids and ARNs come back from moto, so every resource that references another gets a
@@ -25,27 +25,23 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections import Counter
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import botocore.session
 import pulumi
 from botocore.exceptions import ClientError
 from moto.core.utils import camelcase_to_underscores, method_names_from_class
 
-from infra.emulator import EMULATOR_ACCOUNT_ID, Emulator, client
-from infra.mocks import Plan, StateMocks, run_program
-from infra.rehearsal_checks import Check, verify
-from infra.rehearsal_handlers import HANDLERS, Declared, Handler, State
-from infra.rehearsal_requests import EmulatorRejectedError, RehearsalError, UnsupportedResourceTypeError, validate
-
-Outcome = Literal["created", "validated-not-emulated", "component"]
-CREATED: Outcome = "created"
-VALIDATED_NOT_EMULATED: Outcome = "validated-not-emulated"
-COMPONENT: Outcome = "component"
+from offline import tokens
+from offline.emulator import Emulator, client
+from offline.fakes import FAKE_ACCOUNT_ID
+from offline.mocks import StateMocks, run_program
+from offline.rehearsal.gateway import Declared, Handler, State
+from offline.rehearsal.report import COMPONENT, CREATED, VALIDATED_NOT_EMULATED, RehearsalReport, ResourceOutcome
+from offline.rehearsal.requests import EmulatorRejectedError, RehearsalError, UnsupportedResourceTypeError, validate
+from offline.rehearsal.services import HANDLERS, verify
 
 # moto's module for a botocore service name, where the two differ.
 _MOTO_MODULES = {"application-autoscaling": "applicationautoscaling"}
@@ -67,28 +63,6 @@ def moto_implements(service: str, operation: str) -> bool:
     action = camelcase_to_underscores(operation)
     classes = {getattr(dispatch, "__self__", None) for dispatch in urls.url_paths.values()}
     return any(cls is not None and action in method_names_from_class(cls) for cls in classes)
-
-
-@dataclass(frozen=True)
-class ResourceOutcome:
-    type: str
-    name: str
-    outcome: Outcome
-    physical_id: str | None = None
-    # Every request built for the resource (``service:Operation``), all validated against the model.
-    operations: tuple[str, ...] = ()
-    # Of those, the ones moto lacks: validated, not sent.
-    not_emulated: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "name": self.name,
-            "outcome": self.outcome,
-            "id": self.physical_id,
-            "operations": list(self.operations),
-            "notEmulated": list(self.not_emulated),
-        }
 
 
 class _ResourceGateway:
@@ -118,7 +92,7 @@ class EmulatorMocks(StateMocks):
     """Mocks whose ``new_resource`` creates the resource in the emulator and returns its real state."""
 
     def __init__(self, region: str, endpoint_url: str, *, handlers: dict[str, Handler] | None = None) -> None:
-        super().__init__(region, account_id=EMULATOR_ACCOUNT_ID)
+        super().__init__(region, account_id=FAKE_ACCOUNT_ID)
         self.endpoint_url = endpoint_url
         self.handlers = HANDLERS if handlers is None else handlers
         self.outcomes: list[ResourceOutcome] = []
@@ -170,7 +144,7 @@ class EmulatorMocks(StateMocks):
         return physical_id, state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+        if args.token == tokens.GET_CALLER_IDENTITY:
             identity = self.request("sts", "GetCallerIdentity", {}, args.token)
             account = str(identity["Account"])
             return {"accountId": account, "arn": identity["Arn"], "userId": identity["UserId"], "id": account}, []
@@ -179,50 +153,6 @@ class EmulatorMocks(StateMocks):
     def _record(self, outcome: ResourceOutcome) -> None:
         with self._lock:
             self.outcomes.append(outcome)
-
-
-@dataclass
-class RehearsalReport:
-    stack: str
-    region: str
-    endpoint_url: str
-    outcomes: list[ResourceOutcome]
-    outputs: dict[str, Any]
-    plan: Plan
-    checks: list[Check] = field(default_factory=list)
-
-    def counts(self, outcome: Outcome) -> dict[str, int]:
-        return dict(sorted(Counter(o.type for o in self.outcomes if o.outcome == outcome).items()))
-
-    @property
-    def created(self) -> dict[str, int]:
-        return self.counts(CREATED)
-
-    @property
-    def not_emulated(self) -> list[ResourceOutcome]:
-        return [o for o in self.outcomes if o.outcome == VALIDATED_NOT_EMULATED]
-
-    @property
-    def failed_checks(self) -> list[Check]:
-        return [c for c in self.checks if not c.passed]
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.checks) and not self.failed_checks
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "stack": self.stack,
-            "region": self.region,
-            "endpointUrl": self.endpoint_url,
-            "passed": self.passed,
-            "created": self.created,
-            "validatedNotEmulated": [o.to_json() for o in self.not_emulated],
-            "components": self.counts(COMPONENT),
-            "resources": [o.to_json() for o in self.outcomes],
-            "checks": [c.to_json() for c in self.checks],
-            "outputs": self.outputs,
-        }
 
 
 def rehearse(

@@ -40,7 +40,7 @@ class UnsupportedResourceTypeError(RehearsalError):
         self.type_token = type_token
         super().__init__(
             f"unsupported resource type {type_token} ({name}): the rehearsal has no handler for it; "
-            "add one in infra/rehearsal_handlers.py"
+            "add one in offline/rehearsal/services/"
         )
 
 
@@ -167,7 +167,7 @@ def _member(shape: StructureShape, key: str, where: str, owner: str) -> str:
     if found is None:
         raise UnmappedInputError(
             f"{where} has no counterpart in {owner} (members: {', '.join(shape.members)}); "
-            "map it explicitly in infra/rehearsal_handlers.py"
+            "map it explicitly in offline/rehearsal/services/"
         )
     return found
 

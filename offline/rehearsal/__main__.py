@@ -1,4 +1,4 @@
-"""``python -m infra.rehearse --stack dev [--stack prod ...] [--artifact PATH] [--json]``: emulator rehearsal.
+"""``python -m offline.rehearsal --stack dev [--stack prod ...] [--artifact PATH] [--json]``: emulator rehearsal.
 
 Starts a local AWS emulator (moto, 127.0.0.1 only), runs each stack's real program against it with
 every resource created through boto3 (requests validated by botocore's AWS API model), reads the
@@ -17,10 +17,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from infra.emulator import Emulator, EmulatorError
 from infra.errors import ConfigError
-from infra.rehearsal import COMPONENT, RehearsalReport, rehearse
-from infra.rehearsal_requests import RehearsalError
+from offline.emulator import Emulator, EmulatorError
+from offline.rehearsal.report import COMPONENT, RehearsalReport
+from offline.rehearsal.requests import RehearsalError
+from offline.rehearsal.runner import rehearse
 
 # The outputs worth seeing at a glance (the rest are in --json).
 KEY_OUTPUTS = (
@@ -48,16 +49,21 @@ def render(report: RehearsalReport, seconds: float, *, verbose: bool = False) ->
     lines.extend(f"       {o.type}  {o.name}  ({', '.join(o.not_emulated)})" for o in not_emulated)
     lines.append(f"components (no AWS call): {sum(report.counts(COMPONENT).values())}")
     failed = report.failed_checks
-    lines.append(f"checks: {len(report.checks) - len(failed)} passed, {len(failed)} failed")
+    read_back = report.read_back_checks
+    lines.append(
+        f"checks read back from the emulator: {len(read_back) - len(failed)} passed, {len(failed)} failed; "
+        f"{len(report.not_emulated_checks)} validated, not emulated (nothing to read back)"
+    )
+    marks = {"passed": "ok  ", "failed": "FAIL", "not-emulated": "n/e "}
     for check in report.checks if verbose else failed:
-        lines.append(f"  {'ok  ' if check.passed else 'FAIL'}  {check.name}: {check.detail}")
+        lines.append(f"  {marks[check.status]}  {check.name}: {check.detail}")
     lines.append("outputs:")
     lines.extend(f"  {key} = {report.outputs[key]}" for key in KEY_OUTPUTS if key in report.outputs)
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.rehearse", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m offline.rehearsal", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", action="append", required=True, help="stack to rehearse (repeatable)")
     parser.add_argument("--artifact", type=Path, help="model.tar.gz to deploy instead of the stack's mlops:artifact")
     parser.add_argument("--json", action="store_true", help="print the reports as JSON")
@@ -91,12 +97,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         created = sum(sum(r.created.values()) for r, _ in reports)
         validated = sum(len(r.not_emulated) for r, _ in reports)
-        checks = sum(len(r.checks) for r, _ in reports)
+        checks = sum(len(r.read_back_checks) for r, _ in reports)
         failed = sum(len(r.failed_checks) for r, _ in reports)
         verdict = "passed" if passed else "FAILED"
         print(
             f"rehearsal {verdict}: {len(reports)} stacks, {created} resources created, "
-            f"{validated} validated-not-emulated, {checks - failed}/{checks} checks passed"
+            f"{validated} validated-not-emulated, {checks - failed}/{checks} read-back checks passed"
         )
     return 0 if passed else 1
 

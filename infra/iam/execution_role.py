@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra import policies
+from infra.iam import documents
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class ExecutionRoleArgs:
 
 
 class ExecutionRole(pulumi.ComponentResource):
-    """One role, one inline policy built by ``policies.execution_role_policy``; no managed policies."""
+    """One role, one inline policy built by ``documents.execution_role_policy``; no managed documents."""
 
     def __init__(self, name: str, args: ExecutionRoleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:iam:ExecutionRole", name, None, opts)
@@ -33,7 +33,7 @@ class ExecutionRole(pulumi.ComponentResource):
             f"{name}-role",
             description=f"{name}: SageMaker model container and model-monitoring jobs",
             assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
-                lambda account: json.dumps(policies.sagemaker_trust_policy(account))
+                lambda account: json.dumps(documents.sagemaker_trust_policy(account))
             ),
             # SageMaker's default session for a hosting role is one hour; nothing here needs more.
             max_session_duration=3600,
@@ -47,7 +47,7 @@ class ExecutionRole(pulumi.ComponentResource):
                 args.account_id, args.artifact_bucket_arn, args.capture_bucket_arn, args.kms_key_arn
             ).apply(
                 lambda v: json.dumps(
-                    policies.execution_role_policy(
+                    documents.execution_role_policy(
                         account_id=v[0],
                         region=args.region,
                         artifact_bucket_arn=v[1],

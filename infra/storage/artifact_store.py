@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra import policies
+from infra.storage import documents, layout
 
 # Noncurrent object versions are kept this long before expiry (recoverable overwrite/delete window).
 NONCURRENT_DAYS = 90
@@ -46,7 +46,7 @@ class ArtifactStore(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=30 if args.retain_data else 7,
             policy=pulumi.Output.from_input(args.account_id).apply(
-                lambda account: json.dumps(policies.kms_key_policy(account, args.region))
+                lambda account: json.dumps(documents.kms_key_policy(account, args.region))
             ),
             tags=dict(args.tags),
             opts=keep,
@@ -67,13 +67,13 @@ class ArtifactStore(pulumi.ComponentResource):
             self.log_bucket,
             pulumi.Output.all(
                 self.log_bucket.arn, args.account_id, self.artifact_bucket.arn, self.capture_bucket.arn
-            ).apply(lambda v: json.dumps(policies.log_bucket_policy(v[0], v[1], [v[2], v[3]]))),
+            ).apply(lambda v: json.dumps(documents.log_bucket_policy(v[0], v[1], [v[2], v[3]]))),
         )
         for bucket_name, bucket in (
             (f"{name}-artifacts", self.artifact_bucket),
             (f"{name}-capture", self.capture_bucket),
         ):
-            self._policy(bucket_name, bucket, bucket.arn.apply(lambda arn: json.dumps(policies.bucket_policy(arn))))
+            self._policy(bucket_name, bucket, bucket.arn.apply(lambda arn: json.dumps(documents.bucket_policy(arn))))
             aws.s3.BucketLogging(
                 f"{bucket_name}-logging",
                 bucket=bucket.id,
@@ -168,7 +168,7 @@ class ArtifactStore(pulumi.ComponentResource):
                     id=f"expire-current-after-{expire_days}-days",
                     status="Enabled",
                     filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(
-                        prefix=policies.CAPTURE_PREFIX if kms else ""
+                        prefix=layout.CAPTURE_PREFIX if kms else ""
                     ),
                     expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=expire_days),
                 )

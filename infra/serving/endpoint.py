@@ -17,8 +17,8 @@ from pulumi_aws.sagemaker import (
     EndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationLinearStepSizeArgs as LinearStepSize,
 )
 
-from infra import policies
 from infra.config import EndpointSettings, RolloutSettings
+from infra.storage.layout import CAPTURE_PREFIX
 
 # Instance families with local NVMe storage: SageMaker rejects a volume KMS key for them (the
 # instance store is always hardware-encrypted and there is no EBS volume to encrypt).
@@ -93,9 +93,7 @@ class InferenceEndpoint(pulumi.ComponentResource):
                 enable_capture=True,
                 initial_sampling_percentage=s.data_capture_percent,
                 # SageMaker appends <endpoint>/<variant>/yyyy/mm/dd/hh/ under this prefix.
-                destination_s3_uri=pulumi.Output.concat(
-                    "s3://", args.capture_bucket, "/", policies.CAPTURE_PREFIX.rstrip("/")
-                ),
+                destination_s3_uri=pulumi.Output.concat("s3://", args.capture_bucket, "/", CAPTURE_PREFIX.rstrip("/")),
                 kms_key_id=args.kms_key_arn,
                 capture_options=[
                     aws.sagemaker.EndpointConfigurationDataCaptureConfigCaptureOptionArgs(capture_mode="Input"),

@@ -12,124 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-MOCK_ACCOUNT_ID = "123456789012"
-
-
-def stack_file(stack: str) -> Path:
-    return PROJECT_ROOT / f"Pulumi.{stack}.yaml"
-
-
-def project_name() -> str:
-    data = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())
-    return str(data["name"])
-
-
-def load_stack_config(stack: str, overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
-    """Flatten ``Pulumi.<stack>.yaml`` the way the Pulumi CLI hands config to a program.
-
-    Structured values (objects, lists) reach the program JSON-encoded, scalars as strings.
-    """
-    path = stack_file(stack)
-    if not path.is_file():
-        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in PROJECT_ROOT.glob("Pulumi.*.yaml"))
-        raise FileNotFoundError(f"no stack file {path.name}; known stacks: {', '.join(known)}")
-    raw = dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
-    raw.update(overrides or {})
-    flat: dict[str, str] = {}
-    for key, value in raw.items():
-        if isinstance(value, str):
-            flat[key] = value
-        elif isinstance(value, bool):
-            flat[key] = "true" if value else "false"
-        elif isinstance(value, int | float):
-            flat[key] = str(value)
-        else:
-            flat[key] = json.dumps(value)
-    return flat
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, pulumi.FileAsset):
-        return {"__asset": "file", "path": str(value.path)}
-    if isinstance(value, pulumi.asset.Asset | pulumi.asset.Archive):
-        return {"__asset": type(value).__name__}
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
-
-@dataclass
-class RecordedResource:
-    urn: str
-    type: str
-    name: str
-    parent: str | None
-    dependencies: list[str]
-    custom: bool
-    protect: bool
-    retain_on_delete: bool
-    inputs: dict[str, Any] = field(default_factory=dict)
-    id: str | None = None
-    state: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "urn": self.urn,
-            "type": self.type,
-            "name": self.name,
-            "parent": self.parent,
-            "dependencies": sorted(self.dependencies),
-            "custom": self.custom,
-            "protect": self.protect,
-            "retainOnDelete": self.retain_on_delete,
-            "inputs": _jsonable(self.inputs),
-        }
-
-
-@dataclass
-class Plan:
-    project: str
-    stack: str
-    resources: list[RecordedResource]
-    outputs: dict[str, Any]
-
-    def of_type(self, type_token: str) -> list[RecordedResource]:
-        return [r for r in self.resources if r.type == type_token]
-
-    def one(self, type_token: str, name: str | None = None) -> RecordedResource:
-        found = [r for r in self.of_type(type_token) if name is None or r.name == name]
-        if len(found) != 1:
-            raise LookupError(f"expected one {type_token} {name or ''}, found {len(found)}")
-        return found[0]
-
-    def by_urn(self, urn: str) -> RecordedResource:
-        for resource in self.resources:
-            if resource.urn == urn:
-                return resource
-        raise LookupError(urn)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "project": self.project,
-            "stack": self.stack,
-            "resources": [r.to_json() for r in self.resources],
-            "outputs": _jsonable(self.outputs),
-        }
-
+from offline import tokens
+from offline.fakes import FAKE_ACCOUNT_ID
+from offline.graph import Plan, RecordedResource, jsonable
+from offline.stacks import load_stack_config, project_name
 
 # --------------------------------------------------------------------------------------------------
 # Provider state: what AWS would hand back for each resource type.
@@ -143,14 +35,14 @@ def _service(type_token: str) -> str:
 def autoname(logical_name: str, inputs: Mapping[str, Any]) -> str:
     """Pulumi auto-names as ``<logical>-<7 hex>``; here the suffix is a hash of the inputs, so changing
     an input yields a new name, as a replacement does in a real deployment."""
-    digest = hashlib.sha256(json.dumps(_jsonable(inputs), sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps(jsonable(inputs), sort_keys=True).encode()).hexdigest()
     return f"{logical_name}-{digest[:7]}"
 
 
 class StateMocks(pulumi.runtime.Mocks):
     """Deterministic provider state for the resource types this program declares."""
 
-    def __init__(self, region: str, account_id: str = MOCK_ACCOUNT_ID) -> None:
+    def __init__(self, region: str, account_id: str = FAKE_ACCOUNT_ID) -> None:
         self.region = region
         self.account_id = account_id
 
@@ -163,9 +55,7 @@ class StateMocks(pulumi.runtime.Mocks):
             "aws:kms/key:Key": f"arn:aws:kms:{region}:{account}:key/{name}",
             "aws:kms/alias:Alias": f"arn:aws:kms:{region}:{account}:{name}",
             "aws:sagemaker/model:Model": f"arn:aws:sagemaker:{region}:{account}:model/{name.lower()}",
-            "aws:sagemaker/endpointConfiguration:EndpointConfiguration": (
-                f"arn:aws:sagemaker:{region}:{account}:endpoint-config/{name.lower()}"
-            ),
+            tokens.SAGEMAKER_ENDPOINT_CONFIG: (f"arn:aws:sagemaker:{region}:{account}:endpoint-config/{name.lower()}"),
             "aws:sagemaker/endpoint:Endpoint": f"arn:aws:sagemaker:{region}:{account}:endpoint/{name.lower()}",
             "aws:sns/topic:Topic": f"arn:aws:sns:{region}:{account}:{name}",
             "aws:cloudwatch/metricAlarm:MetricAlarm": f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}",
@@ -178,22 +68,22 @@ class StateMocks(pulumi.runtime.Mocks):
         inputs = dict(args.inputs)
         state = dict(inputs)
         t = args.typ
-        if t == "aws:s3/bucket:Bucket":
+        if t == tokens.S3_BUCKET:
             bucket = inputs.get("bucket") or autoname(args.name, inputs)
             state.update(bucket=bucket, arn=self.arn(t, bucket), region=self.region)
             return bucket, state
-        if t == "aws:kms/key:Key":
+        if t == tokens.KMS_KEY:
             key_id = hashlib.sha256(args.name.encode()).hexdigest()[:32]
             key_id = f"{key_id[:8]}-{key_id[8:12]}-{key_id[12:16]}-{key_id[16:20]}-{key_id[20:32]}"
             state.update(keyId=key_id, arn=self.arn(t, key_id))
             return key_id, state
-        if t == "aws:appautoscaling/target:Target":
+        if t == tokens.SCALABLE_TARGET:
             return str(inputs["resourceId"]), state
-        if t == "aws:s3/bucketObjectv2:BucketObjectv2":
+        if t == tokens.S3_OBJECT:
             return f"{inputs['bucket']}/{inputs['key']}", state
         name = inputs.get("name") or autoname(args.name, inputs)
         state.update(name=name, arn=self.arn(t, name))
-        if t == "aws:iam/role:Role":
+        if t == tokens.IAM_ROLE:
             state["uniqueId"] = "AROA" + hashlib.sha256(name.encode()).hexdigest()[:17].upper()
         return name, state
 
@@ -201,16 +91,16 @@ class StateMocks(pulumi.runtime.Mocks):
         return self.provider_state(args)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+        if args.token == tokens.GET_CALLER_IDENTITY:
             return {
                 "accountId": self.account_id,
                 "arn": f"arn:aws:iam::{self.account_id}:user/mock",
                 "userId": "AIDAMOCK",
                 "id": self.account_id,
             }, []
-        if args.token == "aws:index/getRegion:getRegion":
+        if args.token == tokens.GET_REGION:
             return {"name": self.region, "region": self.region, "id": self.region}, []
-        if args.token == "aws:index/getPartition:getPartition":
+        if args.token == tokens.GET_PARTITION:
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
         raise NotImplementedError(f"the mock runtime has no answer for the invoke {args.token}")
 
@@ -272,3 +162,35 @@ def run_program(
     # Registrations complete in a nondeterministic order; sort so every export of a graph is stable.
     resources = sorted(monitor.recorded, key=lambda r: r.urn)
     return Plan(project=project, stack=stack, resources=resources, outputs=outputs)
+
+
+class ComponentRecorder:
+    """The same mock runtime for tests that build components outside a stack program.
+
+    Installs ``StateMocks`` and the recording monitor for the current thread; whatever is constructed
+    afterwards (under ``@pulumi.runtime.test``) is recorded and can be looked up by type or name.
+    """
+
+    def __init__(self, region: str = "us-east-1", *, project: str = "mlops", stack: str = "test") -> None:
+        self.mocks = StateMocks(region)
+        self.monitor = RecordingMonitor(self.mocks)
+        pulumi_settings.ROOT.set(None)
+        pulumi.runtime.set_mocks(self.mocks, project=project, stack=stack, preview=False, monitor=self.monitor)
+
+    @property
+    def resources(self) -> list[RecordedResource]:
+        return list(self.monitor.recorded)
+
+    def of_type(self, type_token: str) -> list[RecordedResource]:
+        return [r for r in self.monitor.recorded if r.type == type_token]
+
+    def named(self, name: str) -> RecordedResource:
+        matches = [r for r in self.monitor.recorded if r.name == name]
+        if len(matches) != 1:
+            raise LookupError(f"expected one resource named {name}, found {len(matches)}")
+        return matches[0]
+
+    def inputs(self, name: str) -> dict[str, Any]:
+        """The named resource's inputs, JSON-normalised (the engine carries numbers as doubles)."""
+        normalised: dict[str, Any] = json.loads(json.dumps(jsonable(self.named(name).inputs)))
+        return normalised

@@ -9,7 +9,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from infra import policies
+from infra.storage.layout import MODELS_PREFIX
 
 INFERENCE_ENTRY_POINT = "inference.py"
 # The inference code is packed inside the tarball: with network isolation the container cannot
@@ -19,7 +19,7 @@ SUBMIT_DIRECTORY = "/opt/ml/model/code"
 
 def artifact_key(sha256: str) -> str:
     """Content-addressed key: a new artifact is a new object, never an overwrite of a served one."""
-    return f"{policies.MODELS_PREFIX}{sha256}/model.tar.gz"
+    return f"{MODELS_PREFIX}{sha256}/model.tar.gz"
 
 
 def container_environment(region: str) -> dict[str, str]:
@@ -107,7 +107,7 @@ class ModelRelease(pulumi.ComponentResource):
                 obj = aws.s3.BucketObjectv2(
                     f"{name}-baseline-{stem}",
                     bucket=args.artifact_bucket,
-                    key=f"{policies.MODELS_PREFIX}{args.artifact_sha256}/baseline/{stem}.json",
+                    key=f"{MODELS_PREFIX}{args.artifact_sha256}/baseline/{stem}.json",
                     source=pulumi.FileAsset(str(args.baseline_dir / f"{stem}.json")),
                     content_type="application/json",
                     server_side_encryption="aws:kms",

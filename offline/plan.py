@@ -1,4 +1,4 @@
-"""``python -m infra.plan --stack <name> [--json]``: the stack's resource graph, offline.
+"""``python -m offline.plan --stack <name> [--json]``: the stack's resource graph, offline.
 
 Runs the real program for the stack under Pulumi's mock runtime (no Pulumi CLI, no AWS account) and
 prints every resource: URN, type token, logical name, parent, dependencies and registered inputs.
@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-import yaml
-
 from infra.errors import ConfigError
-from infra.mocks import Plan, RecordedResource, run_program
+from offline.graph import Plan, RecordedResource
+from offline.mocks import run_program
+from offline.stacks import add_set_option, parse_overrides
 
 
 def record(stack: str, overrides: dict[str, Any] | None = None) -> Plan:
@@ -78,30 +78,14 @@ def _describe(resource: RecordedResource, plan: Plan) -> list[str]:
     return lines
 
 
-def _overrides(pairs: Sequence[str]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or ":" not in key:
-            raise SystemExit(f"error: --set expects namespace:key=value, got {pair!r}")
-        result[key] = yaml.safe_load(value)
-    return result
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.plan", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m offline.plan", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     parser.add_argument("--json", action="store_true", help="print the graph as JSON")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override one config value, e.g. --set 'mlops:endpoint={type: realtime, ...}' (YAML value)",
-    )
+    add_set_option(parser)
     args = parser.parse_args(argv)
     try:
-        plan = record(args.stack, _overrides(args.set))
+        plan = record(args.stack, parse_overrides(args.set))
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from infra import policies
+from infra.iam import documents as iam_documents
+from infra.storage import documents as storage_documents
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
@@ -18,7 +19,7 @@ REPO = "arn:aws:ecr:eu-west-1:141502667606:repository/sagemaker-scikit-learn"
 
 
 def execution_policy(alarm_name_prefix: str) -> dict[str, object]:
-    return policies.execution_role_policy(
+    return iam_documents.execution_role_policy(
         account_id=ACCOUNT,
         region=REGION,
         artifact_bucket_arn=ARTIFACTS,
@@ -30,7 +31,7 @@ def execution_policy(alarm_name_prefix: str) -> dict[str, object]:
 
 
 def test_trust_policy_is_sagemaker_only_for_this_account() -> None:
-    assert policies.sagemaker_trust_policy(ACCOUNT) == {
+    assert iam_documents.sagemaker_trust_policy(ACCOUNT) == {
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -155,7 +156,7 @@ def _actions(document: dict[str, object]) -> list[str]:
     "document",
     [
         execution_policy("x"),
-        policies.deployer_policy(
+        iam_documents.deployer_policy(
             account_id=ACCOUNT, region=REGION, endpoint_name="e", execution_role_arn="arn:aws:iam::1:role/r"
         ),
     ],
@@ -172,7 +173,7 @@ def test_only_unscopable_actions_use_resource_star() -> None:
 
 
 def test_bucket_policy_denies_plain_http() -> None:
-    assert policies.bucket_policy(ARTIFACTS) == {
+    assert storage_documents.bucket_policy(ARTIFACTS) == {
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -188,8 +189,8 @@ def test_bucket_policy_denies_plain_http() -> None:
 
 
 def test_log_bucket_policy_admits_s3_logging_for_our_buckets_only() -> None:
-    document = policies.log_bucket_policy("arn:aws:s3:::logs", ACCOUNT, [CAPTURE, ARTIFACTS])
-    assert document["Statement"][0] == policies.tls_only_statement("arn:aws:s3:::logs")
+    document = storage_documents.log_bucket_policy("arn:aws:s3:::logs", ACCOUNT, [CAPTURE, ARTIFACTS])
+    assert document["Statement"][0] == storage_documents.tls_only_statement("arn:aws:s3:::logs")
     assert document["Statement"][1] == {
         "Sid": "AllowS3ServerAccessLogs",
         "Effect": "Allow",
@@ -204,7 +205,7 @@ def test_log_bucket_policy_admits_s3_logging_for_our_buckets_only() -> None:
 
 
 def test_kms_key_policy_lets_cloudwatch_publish_to_encrypted_topics() -> None:
-    document = policies.kms_key_policy(ACCOUNT, REGION)
+    document = storage_documents.kms_key_policy(ACCOUNT, REGION)
     assert [s["Sid"] for s in document["Statement"]] == [
         "AccountAdministersKeyThroughIam",
         "CloudWatchAlarmsPublishToEncryptedTopic",
@@ -221,7 +222,7 @@ def test_kms_key_policy_lets_cloudwatch_publish_to_encrypted_topics() -> None:
 
 
 def test_deployer_policy_can_deregister_scalable_targets() -> None:
-    document = policies.deployer_policy(
+    document = iam_documents.deployer_policy(
         account_id=ACCOUNT,
         region=REGION,
         endpoint_name="sagemaker-mlops-prod",

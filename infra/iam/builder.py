@@ -1,0 +1,41 @@
+"""How the program builds the iam domain for a stack."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+
+from infra.context import StackContext
+from infra.iam import documents
+from infra.iam.execution_role import ExecutionRole, ExecutionRoleArgs
+from infra.model.images import ServingImage
+from infra.storage.artifact_store import ArtifactStore
+
+
+def build_execution_role(ctx: StackContext, store: ArtifactStore, image: ServingImage) -> ExecutionRole:
+    return ExecutionRole(
+        f"{ctx.prefix}-execution",
+        ExecutionRoleArgs(
+            account_id=ctx.account_id,
+            region=ctx.region,
+            artifact_bucket_arn=store.artifact_bucket.arn,
+            capture_bucket_arn=store.capture_bucket.arn,
+            kms_key_arn=store.key_arn,
+            image_repository_arn=image.repository_arn,
+            alarm_name_prefix=ctx.endpoint_name,
+            tags=ctx.tags,
+        ),
+    )
+
+
+def deployer_policy_json(ctx: StackContext, role: ExecutionRole) -> pulumi.Output[str]:
+    """What the identity running ``pulumi up``/``destroy`` needs beyond resource CRUD (attach it to the CI
+    role): deleting a scaled endpoint fails unless its scalable target can be deregistered first."""
+    return pulumi.Output.all(ctx.account_id, role.role_arn).apply(
+        lambda v: json.dumps(
+            documents.deployer_policy(
+                account_id=v[0], region=ctx.region, endpoint_name=ctx.endpoint_name, execution_role_arn=v[1]
+            )
+        )
+    )

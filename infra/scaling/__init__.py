@@ -1,0 +1,1 @@
+"""Scaling domain: target tracking on invocations per instance for realtime endpoints."""

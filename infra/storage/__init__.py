@@ -1,0 +1,1 @@
+"""Storage domain: the project KMS key and the artifact, capture and access-log buckets."""

@@ -1,0 +1,10 @@
+"""How the program builds the storage domain for a stack."""
+
+from __future__ import annotations
+
+from infra.context import StackContext
+from infra.storage.artifact_store import ArtifactStore, ArtifactStoreArgs
+
+
+def build(ctx: StackContext) -> ArtifactStore:
+    return ArtifactStore(ctx.prefix, ArtifactStoreArgs(ctx.account_id, ctx.region, ctx.config.retain_data, ctx.tags))

@@ -1,0 +1,73 @@
+"""Bucket and key policy documents of the artifact store, as pure functions of plain strings.
+
+The component calls these inside ``Output.apply`` once ARNs are known; tests compare whole documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from infra.iam.documents import Document, document
+
+
+def tls_only_statement(bucket_arn: str) -> Document:
+    """Security Hub S3.5: deny every request that does not use TLS."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def bucket_policy(bucket_arn: str) -> Document:
+    return document(tls_only_statement(bucket_arn))
+
+
+def log_bucket_policy(bucket_arn: str, account_id: str, source_bucket_arns: Sequence[str]) -> Document:
+    """The access-log bucket: TLS only, and S3's logging service may write, for our buckets only.
+
+    With bucket-owner-enforced ownership (no ACLs), server access logging is granted by bucket policy
+    to ``logging.s3.amazonaws.com`` rather than by the legacy log-delivery ACL.
+    """
+    return document(
+        tls_only_statement(bucket_arn),
+        {
+            "Sid": "AllowS3ServerAccessLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket_arn}/*",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnLike": {"aws:SourceArn": sorted(source_bucket_arns)},
+            },
+        },
+    )
+
+
+def kms_key_policy(account_id: str, region: str) -> Document:
+    """The project key: administered through IAM in this account; CloudWatch may use it for SNS.
+
+    CloudWatch alarms publish to an SNS topic encrypted with this key, which requires the key policy
+    itself (not IAM) to let ``cloudwatch.amazonaws.com`` generate data keys and decrypt.
+    """
+    return document(
+        {
+            "Sid": "AccountAdministersKeyThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "CloudWatchAlarmsPublishToEncryptedTopic",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
+    )

@@ -1,0 +1,22 @@
+"""One module per AWS service: the handlers that create its resources in the emulator, and the checks
+that read them back. Adding a service to the rehearsal is one new module here, listed below."""
+
+from __future__ import annotations
+
+from offline.rehearsal.gateway import Handler
+from offline.rehearsal.readback import Check, Checks, ClientFactory, Verifier
+from offline.rehearsal.report import RehearsalReport
+from offline.rehearsal.services import appautoscaling, cloudwatch, iam, kms, s3, sagemaker, sns
+
+SERVICES = (sagemaker, appautoscaling, cloudwatch, s3, iam, kms, sns)
+
+HANDLERS: dict[str, Handler] = {token: handler for service in SERVICES for token, handler in service.HANDLERS.items()}
+VERIFIERS: tuple[Verifier, ...] = tuple(check for service in SERVICES for check in service.CHECKS)
+
+
+def verify(report: RehearsalReport, client: ClientFactory) -> list[Check]:
+    """Every check of the emulated account for ``report``'s stack, in a stable order."""
+    checks = Checks()
+    for verifier in VERIFIERS:
+        verifier(report, client, checks)
+    return checks.results

@@ -1,0 +1,74 @@
+"""IAM: roles and their inline policies."""
+
+from __future__ import annotations
+
+import json
+
+from offline import tokens
+from offline.rehearsal.gateway import Declared, Gateway, Handler, State, emulated
+from offline.rehearsal.readback import Checks, ClientFactory, Verifier, resources_of
+from offline.rehearsal.report import RehearsalReport
+from offline.rehearsal.requests import api_params
+
+SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
+
+
+def iam_role(gw: Gateway, r: Declared) -> tuple[str, State]:
+    name = r.physical_name()
+    params = api_params(
+        "iam",
+        "CreateRole",
+        r.inputs,
+        where=r.where,
+        renames={"name": "RoleName", "assumeRolePolicy": "AssumeRolePolicyDocument"},
+        provider_only={"forceDetachPolicies": "the provider detaches policies before DeleteRole"},
+    )
+    params["RoleName"] = name
+    response = emulated(gw.send("iam", "CreateRole", params, r.where), r, "iam:CreateRole")
+    role = response["Role"]
+    return name, r.state(name=name, arn=str(role["Arn"]), uniqueId=str(role["RoleId"]))
+
+
+def iam_role_policy(gw: Gateway, r: Declared) -> tuple[str, State]:
+    name = r.physical_name()
+    params = api_params(
+        "iam",
+        "PutRolePolicy",
+        r.inputs,
+        where=r.where,
+        renames={"name": "PolicyName", "role": "RoleName", "policy": "PolicyDocument"},
+    )
+    params["PolicyName"] = name
+    gw.send("iam", "PutRolePolicy", params, r.where)
+    return f"{params['RoleName']}:{name}", r.state(name=name)
+
+
+def _role(report: RehearsalReport, client: ClientFactory, checks: Checks) -> None:
+    iam = client("iam")
+    role_name = str(report.outputs["executionRoleArn"]).rsplit("/", 1)[-1]
+    with checks.reading(f"role {role_name}"):
+        role = iam.get_role(RoleName=role_name)["Role"]
+        trust = role["AssumeRolePolicyDocument"]
+        trust = json.loads(trust) if isinstance(trust, str) else trust
+        principals = [s.get("Principal", {}).get("Service") for s in trust["Statement"] if s.get("Effect") == "Allow"]
+        checks.equal(f"role {role_name}: trusted by SageMaker only", principals, [SAGEMAKER_PRINCIPAL])
+        declared = resources_of(report, tokens.IAM_ROLE_POLICY)
+        names = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+        checks.equal(
+            f"role {role_name}: inline policies", sorted(names), sorted(str(p.state["name"]) for p in declared)
+        )
+        for policy in declared:
+            document = iam.get_role_policy(RoleName=role_name, PolicyName=str(policy.state["name"]))["PolicyDocument"]
+            document = json.loads(document) if isinstance(document, str) else document
+            checks.equal(
+                f"role {role_name}: policy {policy.state['name']} as declared",
+                document,
+                json.loads(str(policy.inputs["policy"])),
+            )
+        attached = iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
+        checks.equal(f"role {role_name}: no managed policies", attached, [])
+
+
+HANDLERS: dict[str, Handler] = {tokens.IAM_ROLE: iam_role, tokens.IAM_ROLE_POLICY: iam_role_policy}
+
+CHECKS: tuple[Verifier, ...] = (_role,)

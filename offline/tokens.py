@@ -1,0 +1,37 @@
+"""Pulumi type tokens of the AWS resources the program declares: one definition for every tool.
+
+The program itself uses pulumi-aws's typed classes; the mocks, the rehearsal, the plan review, the cost
+estimate, the policy pack and the tests read resource graphs, where a resource is known by its token.
+"""
+
+KMS_KEY = "aws:kms/key:Key"
+KMS_ALIAS = "aws:kms/alias:Alias"
+S3_BUCKET = "aws:s3/bucket:Bucket"
+S3_BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+S3_BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
+S3_BUCKET_ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+S3_BUCKET_LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+S3_BUCKET_VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+S3_PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+S3_OWNERSHIP_CONTROLS = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+S3_OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
+IAM_ROLE = "aws:iam/role:Role"
+IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+SAGEMAKER_MODEL = "aws:sagemaker/model:Model"
+SAGEMAKER_ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+SAGEMAKER_ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
+SAGEMAKER_DATA_QUALITY_JOB = "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"
+SAGEMAKER_MONITORING_SCHEDULE = "aws:sagemaker/monitoringSchedule:MonitoringSchedule"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
+SNS_TOPIC = "aws:sns/topic:Topic"
+SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+SNS_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+SCALABLE_TARGET = "aws:appautoscaling/target:Target"
+SCALING_POLICY = "aws:appautoscaling/policy:Policy"
+
+GET_CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
+GET_REGION = "aws:index/getRegion:getRegion"
+GET_PARTITION = "aws:index/getPartition:getPartition"
