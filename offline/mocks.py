@@ -81,6 +81,15 @@ class StateMocks(pulumi.runtime.Mocks):
             return str(inputs["resourceId"]), state
         if t == tokens.S3_OBJECT:
             return f"{inputs['bucket']}/{inputs['key']}", state
+        if t == tokens.COMPOSITE_ALARM:
+            # A composite alarm is named by ``alarmName`` (not ``name``), and its ARN carries that name.
+            name = inputs.get("alarmName") or autoname(args.name, inputs)
+            state.update(alarmName=name, arn=self.arn(t, name))
+            return name, state
+        if t == tokens.DASHBOARD:
+            name = str(inputs["dashboardName"])
+            state.update(dashboardArn=self.arn(t, name))
+            return name, state
         name = inputs.get("name") or autoname(args.name, inputs)
         state.update(name=name, arn=self.arn(t, name))
         if t == tokens.IAM_ROLE:

@@ -1,15 +1,12 @@
-"""Fixtures for the monitoring tests."""
+"""Fixtures for the monitoring tests: the project's one mock runtime, recording each component's children."""
 
 from __future__ import annotations
 
-import pulumi
 import pytest
 
-from tests.monitoring.monitoring_mocks import RecordingMocks
+from offline.mocks import ComponentRecorder
 
 
 @pytest.fixture
-def mocks() -> RecordingMocks:
-    recording = RecordingMocks()
-    pulumi.runtime.set_mocks(recording, project="mlops", stack="test", preview=False)
-    return recording
+def mocks() -> ComponentRecorder:
+    return ComponentRecorder()

@@ -7,6 +7,7 @@ that the argument names exist in the typed pulumi-aws SDK. They cannot prove AWS
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pulumi
@@ -32,8 +33,10 @@ from monitoring.notifications import (
     topic_policy_document,
 )
 from offline import tokens
-from tests.monitoring.monitoring_mocks import ACCOUNT, REGION, RecordingMocks
+from offline.fakes import FAKE_ACCOUNT_ID as ACCOUNT
+from offline.mocks import ComponentRecorder
 
+REGION = "us-east-1"
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 NOTIFY = f"arn:aws:sns:{REGION}:{ACCOUNT}:notify"
 PAGE = f"arn:aws:sns:{REGION}:{ACCOUNT}:page"
@@ -98,7 +101,7 @@ def test_subscription_suffix_is_stable(endpoint: str, suffix: str) -> None:
 
 
 @pulumi.runtime.test
-def test_notifications_resources(mocks: RecordingMocks) -> pulumi.Output[Any]:
+def test_notifications_resources(mocks: ComponentRecorder) -> pulumi.Output[Any]:
     component = Notifications(
         "prod-alerts",
         NotificationsArgs(
@@ -112,7 +115,8 @@ def test_notifications_resources(mocks: RecordingMocks) -> pulumi.Output[Any]:
 
     def check(values: list[Any]) -> None:
         topic_arn, topic_urn = values[0], values[1]
-        assert topic_arn == f"arn:aws:sns:{REGION}:{ACCOUNT}:prod-alerts-topic"
+        # The topic is auto-named by the provider (``<logical>-<7 hex>``), and its ARN carries that name.
+        assert re.fullmatch(rf"arn:aws:sns:{REGION}:{ACCOUNT}:prod-alerts-topic-[0-9a-f]{{7}}", topic_arn)
         assert topic_urn.endswith("mlops:monitoring:Notifications$aws:sns/topic:Topic::prod-alerts-topic")
         assert mocks.inputs("prod-alerts-topic") == {
             "displayName": "penguins prod alarms",
@@ -166,7 +170,7 @@ def test_notifications_args_validation(kwargs: dict[str, Any], message: str) -> 
 
 
 @pulumi.runtime.test
-def test_endpoint_alarms_one_alarm_per_spec_with_exact_inputs(mocks: RecordingMocks) -> pulumi.Output[Any]:
+def test_endpoint_alarms_one_alarm_per_spec_with_exact_inputs(mocks: ComponentRecorder) -> pulumi.Output[Any]:
     specs = _prod_specs()
     component = EndpointAlarms(
         "prod-alarms",
@@ -229,7 +233,7 @@ def test_endpoint_alarms_one_alarm_per_spec_with_exact_inputs(mocks: RecordingMo
 
 
 @pulumi.runtime.test
-def test_endpoint_alarms_used_twice_around_the_endpoint(mocks: RecordingMocks) -> pulumi.Output[Any]:
+def test_endpoint_alarms_used_twice_around_the_endpoint(mocks: ComponentRecorder) -> pulumi.Output[Any]:
     """Rollback alarms first (stable name string), the rest after (endpoint name as an Output)."""
     rollback, rest = split_rollback(_prod_specs())
     guards = EndpointAlarms(
@@ -326,7 +330,7 @@ def test_endpoint_alarms_args_reject_duplicate_keys() -> None:
 
 
 @pulumi.runtime.test
-def test_dashboard_component_body(mocks: RecordingMocks) -> pulumi.Output[Any]:
+def test_dashboard_component_body(mocks: ComponentRecorder) -> pulumi.Output[Any]:
     arn = pulumi.Output.from_input(f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:penguins-dev-5xx-error-rate")
     component = EndpointDashboard(
         "dev-dashboard",
@@ -388,10 +392,12 @@ def _monitor_args(**overrides: Any) -> DataQualityMonitorArgs:
 
 
 @pulumi.runtime.test
-def test_data_quality_monitor_resources(mocks: RecordingMocks) -> pulumi.Output[Any]:
+def test_data_quality_monitor_resources(mocks: ComponentRecorder) -> pulumi.Output[Any]:
     component = DataQualityMonitor("prod-data-quality", _monitor_args())
 
     def check(_: list[Any]) -> None:
+        job_name = mocks.named("prod-data-quality-job").state["name"]
+        assert re.fullmatch(r"prod-data-quality-job-[0-9a-f]{7}", job_name)
         assert mocks.inputs("prod-data-quality-job") == {
             "roleArn": f"arn:aws:iam::{ACCOUNT}:role/monitor",
             "dataQualityAppSpecification": {
@@ -433,7 +439,8 @@ def test_data_quality_monitor_resources(mocks: RecordingMocks) -> pulumi.Output[
             "name": "penguins-prod-data-quality",
             "monitoringScheduleConfig": {
                 "monitoringType": "DataQuality",
-                "monitoringJobDefinitionName": "prod-data-quality-job-generated",
+                # The provider-generated name of the job definition above.
+                "monitoringJobDefinitionName": job_name,
                 "scheduleConfig": {"scheduleExpression": "cron(0 * ? * * *)"},
             },
         }
@@ -479,7 +486,7 @@ def test_data_quality_monitor_resources(mocks: RecordingMocks) -> pulumi.Output[
 
 
 @pulumi.runtime.test
-def test_more_than_ten_features_split_into_alarms(mocks: RecordingMocks) -> pulumi.Output[Any]:
+def test_more_than_ten_features_split_into_alarms(mocks: ComponentRecorder) -> pulumi.Output[Any]:
     features = tuple(f"f{i}" for i in range(12))
     component = DataQualityMonitor("dq", _monitor_args(feature_names=features, schedule_expression=HOURLY))
 
