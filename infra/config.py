@@ -1,26 +1,40 @@
-"""Stack configuration: read once from ``Pulumi.<stack>.yaml`` into frozen dataclasses, validated here.
+"""Stack configuration: one declarative schema for every key the program reads, validated once, here.
 
-Every error names the key as the user writes it (``[mlops:autoscaling.max]``), the value and the fix.
-Unknown keys are errors too: a typo must never fall back silently to a default.
+Every namespace is checked: ``aws:`` (the provider's keys this project uses), ``mlops:`` (the program's),
+and the project's own namespace, which Pulumi writes to when ``pulumi config set`` is given no namespace
+and which this program does not read. A typo anywhere — a top-level key, a nested one, a ``--set`` path —
+is an error naming the key, the nearest known key and the stack file. The schema is pydantic models with
+extra keys forbidden; the environment defaults are data (``DEFAULTS``) validated by the same models; the
+rules between fields (settings that do not apply to the endpoint type or rollout strategy, AWS limits,
+region capability) follow the models. Every error has the form ``[mlops:autoscaling.max] must be >=
+autoscaling.min (got 2 < 3)``.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import pulumi
+from pulumi.runtime import config as runtime_config
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
 
 from infra.errors import ArtifactError, ConfigError
+from infra.model import images
 from infra.model.artifact import ARTIFACT_KEY, LocalArtifact, read_local_artifact
+from infra.partitions import SUPPORTED, partition
 from monitoring.catalogue import MonitoringSettings
 from monitoring.errors import UserInputError
 from monitoring.instance_types import UnknownInstanceTypeError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+M = TypeVar("M", bound=BaseModel)
 
 Environment = Literal["dev", "staging", "prod"]
 EndpointType = Literal["realtime", "serverless"]
@@ -31,54 +45,162 @@ ENVIRONMENTS: tuple[Environment, ...] = ("dev", "staging", "prod")
 # The SageMaker scikit-learn serving images the SDK's catalogue knows, by scikit-learn minor version.
 SERVING_IMAGE_BY_SKLEARN_MINOR = {"1.9": "1.9-0", "1.4": "1.4-2-py312", "1.2": "1.2-1", "1.0": "1.0-1"}
 BASELINE_FILES = ("statistics.json", "constraints.json")
+
+# The provider settings this project documents (Pulumi.local.yaml uses the skip*/endpoint ones); any other
+# aws: key is a typo the provider would silently ignore.
+AWS_KEYS = (
+    "region",
+    "profile",
+    "accessKey",
+    "secretKey",
+    "token",
+    "sharedCredentialsFiles",
+    "sharedConfigFiles",
+    "assumeRole",
+    "skipCredentialsValidation",
+    "skipRequestingAccountId",
+    "skipMetadataApiCheck",
+    "skipRegionValidation",
+    "s3UsePathStyle",
+    "endpoints",
+    "maxRetries",
+    "retryMode",
+)
+# Keys whose value is a structure (JSON-encoded by the CLI) or a boolean; the rest are plain strings.
+_STRUCTURED = ("endpoint", "rollout", "autoscaling", "alarms", "monitoring", "tags")
+_BOOLEAN = ("retainData",)
+
+# The platform's own tags, on every resource; AWS allows 50 tags per resource.
+PLATFORM_TAGS = ("project", "stack", "environment", "managed-by")
+MAX_TAGS = 50
+_TAG_CHARS = re.compile(r"^[\w\s.:/=+\-@]*$")
 _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 # CloudWatch alarm / SageMaker endpoint names: alphanumerics and hyphens, at most 63 characters.
 _ENDPOINT_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$"
+)
+_HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$")
+# Values that are meant to be replaced before a deployment reaches anyone.
+_PLACEHOLDER = re.compile(
+    r"REPLACE[_-]?ME|CHANGE[_-]?ME|TODO|@example\.(com|org|net)\b|//([a-z0-9-]+\.)*example\.(com|org|net)\b", re.I
+)
+# Auto-named children append "-<7 hex>" to "<prefix>-<suffix>"; the longest suffix decides the prefix limit:
+# S3 bucket names are at most 63 characters ("<prefix>-artifacts-xxxxxxx"), IAM role names 64.
+_LONGEST_BUCKET_SUFFIX = len("-artifacts-") + 7
+MAX_PREFIX = 63 - _LONGEST_BUCKET_SUFFIX
 
 
-@dataclass(frozen=True)
-class EndpointSettings:
+class _Section(BaseModel):
+    """A config object: camelCase keys as users write them, unknown keys forbidden, types strict."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, alias_generator=to_camel, populate_by_name=True)
+
+
+Count = Annotated[int, Field(ge=1, le=100)]
+# YAML lists arrive as lists; the settings keep them as tuples (frozen). Items must still be strings.
+Endpoints = Annotated[tuple[Annotated[str, Field(strict=True)], ...], Field(strict=False)]
+Seconds = Annotated[int, Field(ge=0, le=3600)]
+
+
+class EndpointSettings(_Section):
     name: str
     type: EndpointType
-    variant_name: str
-    instance_type: str | None
-    instance_count: int
-    memory_size_mb: int
-    max_concurrency: int
-    data_capture_percent: int
-    startup_timeout_seconds: int
+    variant_name: str = "primary"
+    instance_type: str | None = None
+    instance_count: Count = 1
+    memory_size_mb: Annotated[int, Field(ge=1, le=1 << 20)] | None = None
+    max_concurrency: Annotated[int, Field(ge=1, le=200)] | None = None
+    data_capture_percent: Annotated[int, Field(ge=0, le=100)] = 0
+    startup_timeout_seconds: Annotated[int, Field(ge=60, le=3600)] | None = None
 
     @property
     def serverless(self) -> bool:
         return self.type == "serverless"
 
+    def require(self, field: str) -> int:
+        """A setting the schema fills for this endpoint type (its defaults are data, see TYPE_DEFAULTS)."""
+        value = getattr(self, field)
+        if not isinstance(value, int):  # pragma: no cover - guaranteed by TYPE_DEFAULTS
+            raise ConfigError(f"mlops:endpoint.{to_camel(field)}", f"is required for a {self.type} endpoint")
+        return value
 
-@dataclass(frozen=True)
-class RolloutSettings:
+
+class RolloutSettings(_Section):
     strategy: Strategy
-    traffic_percent: int
-    wait_seconds: int
-    termination_wait_seconds: int
-    max_execution_seconds: int
+    traffic_percent: Annotated[int, Field(ge=1, le=100)] | None = None
+    wait_seconds: Seconds = 600
+    termination_wait_seconds: Seconds = 300
+    max_execution_seconds: Annotated[int, Field(ge=600, le=14400)] = 3600
 
 
-@dataclass(frozen=True)
-class AutoscalingSettings:
-    min_capacity: int
-    max_capacity: int
-    target_invocations_per_instance: float
-    scale_in_cooldown_seconds: int
-    scale_out_cooldown_seconds: int
+class AutoscalingSettings(_Section):
+    min_capacity: Count = Field(alias="min")
+    max_capacity: Count = Field(alias="max")
+    # AWS sizing rule: target = max RPS of one instance x 60 x safety factor (0.5 to start).
+    target_invocations_per_instance: Annotated[float, Field(ge=1.0, le=1_000_000.0)] = 600.0
+    scale_in_cooldown_seconds: Seconds = 300
+    scale_out_cooldown_seconds: Seconds = 60
 
 
-@dataclass(frozen=True)
-class AlarmSettings:
-    latency_slo_ms: float
-    error_rate: float
-    client_error_rate: float
-    notify_emails: tuple[str, ...]
-    notify_https: tuple[str, ...]
-    page_https: tuple[str, ...]
+class AlarmSettings(_Section):
+    latency_slo_ms: Annotated[float, Field(ge=1.0, le=60_000.0)] = 250.0
+    error_rate: Annotated[float, Field(ge=0.0001, le=1.0)] = 0.01
+    client_error_rate: Annotated[float, Field(ge=0.0001, le=1.0)] = 0.05
+    # Notification endpoints: set them as secrets (`pulumi config set --secret --path ...`).
+    notify_emails: Endpoints = ()
+    notify_https: Endpoints = ()
+    page_https: Endpoints = ()
+
+
+class MonitoringSection(_Section):
+    data_quality_schedule: Schedule
+
+
+class _Keys(_Section):
+    """The ``mlops:`` namespace: every top-level key the program reads."""
+
+    environment: Environment
+    artifact: str
+    serving_image_version: str | None = None
+    endpoint: dict[str, Any] = {}
+    rollout: dict[str, Any] = {}
+    autoscaling: dict[str, Any] | None = None
+    alarms: dict[str, Any] = {}
+    monitoring: dict[str, Any] = {}
+    retain_data: bool | None = None
+    tags: dict[str, str] = {}
+
+
+# --------------------------------------------------------------------------------------------------
+# Environment defaults (ARCHITECTURE.md's table), as data. Each level applies only where it makes sense:
+# the environment picks the endpoint type and rollout; the type picks its own settings.
+
+DEFAULTS: dict[Environment, dict[str, Any]] = {
+    "dev": {"type": "serverless", "instanceCount": 1, "strategy": "allAtOnce", "schedule": "off", "retainData": False},
+    # Two instances: a canary is at most half the fleet, so a one-instance fleet cannot canary.
+    "staging": {"type": "realtime", "instanceCount": 2, "strategy": "canary", "schedule": "daily", "retainData": False},
+    "prod": {"type": "realtime", "instanceCount": 2, "strategy": "canary", "schedule": "hourly", "retainData": True},
+}
+TYPE_DEFAULTS: dict[EndpointType, dict[str, Any]] = {
+    "serverless": {"memorySizeMb": 2048, "maxConcurrency": 5, "dataCapturePercent": 0},
+    "realtime": {"instanceType": "ml.m5.large", "dataCapturePercent": 20, "startupTimeoutSeconds": 600},
+}
+STRATEGY_DEFAULTS: dict[Strategy, dict[str, Any]] = {
+    "allAtOnce": {},
+    "canary": {"trafficPercent": 25},
+    "linear": {"trafficPercent": 50},
+}
+# Settings that exist only for one endpoint type or rollout strategy: elsewhere they are refused.
+ONLY_FOR_TYPE: dict[str, EndpointType] = {
+    "memorySizeMb": "serverless",
+    "maxConcurrency": "serverless",
+    "instanceType": "realtime",
+    "instanceCount": "realtime",
+    "startupTimeoutSeconds": "realtime",
+}
+SERVERLESS_MEMORY = (1024, 2048, 3072, 4096, 5120, 6144)
 
 
 @dataclass(frozen=True)
@@ -108,6 +230,8 @@ class StackConfig:
     tags: Mapping[str, str]
     # The alarm catalogue's inputs, validated with the rest of the config.
     monitoring: MonitoringSettings
+    # Keys Pulumi holds as secrets (`pulumi config set --secret`); their values never reach the plan.
+    secret_keys: frozenset[str] = frozenset()
 
     @property
     def resource_prefix(self) -> str:
@@ -115,183 +239,221 @@ class StackConfig:
 
 
 # --------------------------------------------------------------------------------------------------
-# Reading one section of structured config, with key-level errors.
+# Errors in the message style of the whole project.
 
 
-class _Section:
-    """A config object such as ``mlops:endpoint``; remembers which keys were read to reject the rest."""
+def _unknown(key: str, field: str, known: Sequence[str], file: str, *, namespace: str = "") -> ConfigError:
+    """``[mlops:alarm] is not a known key in Pulumi.prod.yaml; did you mean mlops:alarms? Known: ...``"""
+    qualified = [f"{namespace}:{k}" if namespace else k for k in known]
+    match = difflib.get_close_matches(field, list(known), n=1, cutoff=0.6)
+    nearest = f"; did you mean {f'{namespace}:' if namespace else ''}{match[0]}?" if match else ""
+    return ConfigError(
+        key,
+        f"is not a known {'key' if namespace else 'setting'} in {file}{nearest} Known: {', '.join(sorted(qualified))}",
+    )
 
-    def __init__(self, key: str, raw: Mapping[str, Any] | None) -> None:
-        self.key = key
-        if raw is not None and not isinstance(raw, Mapping):
-            raise ConfigError(key, f"must be a mapping of settings, got {raw!r}")
-        self.raw: Mapping[str, Any] = raw or {}
-        self.read: set[str] = set()
 
-    def name(self, field: str) -> str:
-        return f"{self.key}.{field}"
+def _described(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
-    def _get(self, field: str, default: Any) -> Any:
-        self.read.add(field)
-        return self.raw.get(field, default)
 
-    def integer(self, field: str, default: int, *, low: int, high: int) -> int:
-        value = self._get(field, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(self.name(field), f"must be an integer, got {value!r}")
-        if not low <= value <= high:
-            raise ConfigError(self.name(field), f"must be between {low} and {high}, got {value}")
-        return value
+def _schema_error(section: str, model: type[BaseModel], error: ValidationError, file: str) -> ConfigError:
+    """The first problem pydantic found, as ``[mlops:<section>.<key>] <problem>``."""
+    first = error.errors()[0]
+    path = ".".join(str(p) for p in first["loc"] if not isinstance(p, int))
+    separator = ":" if ":" not in section else "."
+    key = f"{section}{separator}{path}" if path else section
+    kind, value, ctx = first["type"], first.get("input"), first.get("ctx") or {}
+    known = [f.alias or name for name, f in model.model_fields.items()]
+    if kind == "extra_forbidden":
+        return _unknown(key, str(first["loc"][-1]), known, file)
+    if kind == "missing":
+        return ConfigError(key, "is required")
+    if kind.startswith("int"):
+        return ConfigError(key, f"must be an integer, got {_described(value)}")
+    if kind.startswith("float"):
+        return ConfigError(key, f"must be a number, got {_described(value)}")
+    if kind.startswith("bool"):
+        return ConfigError(key, f"must be true or false, got {_described(value)}")
+    if kind.startswith("string"):
+        return ConfigError(key, f"must be a string, got {_described(value)}")
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return ConfigError(key, f"must be a mapping of settings, got {_described(value)}")
+    if kind in ("tuple_type", "list_type"):
+        return ConfigError(key, f"must be a list, got {_described(value)}")
+    if kind == "literal_error":
+        expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+        return ConfigError(key, f"must be one of {expected}, got {_described(value)}")
+    if kind in ("greater_than_equal", "less_than_equal"):
+        field = model.model_fields.get(str(first["loc"][0]))
+        low, high = _bounds(field)
+        return ConfigError(key, f"must be between {low} and {high}, got {value}")
+    return ConfigError(key, f"{first['msg']} (got {_described(value)})")
 
-    def number(self, field: str, default: float, *, low: float, high: float) -> float:
-        value = self._get(field, default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(self.name(field), f"must be a number, got {value!r}")
-        if not low <= value <= high:
-            raise ConfigError(self.name(field), f"must be between {low} and {high}, got {value}")
-        return float(value)
 
-    def choice(self, field: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self._get(field, default)
-        if value not in choices:
-            raise ConfigError(self.name(field), f"must be one of {', '.join(choices)}, got {value!r}")
-        return str(value)
+def _bounds(field: Any) -> tuple[Any, Any]:
+    low = high = None
+    for meta in getattr(field, "metadata", []) or []:
+        low = getattr(meta, "ge", low)
+        high = getattr(meta, "le", high)
+    return low, high
 
-    def text(self, field: str, default: str | None) -> str | None:
-        value = self._get(field, default)
-        if value is not None and not isinstance(value, str):
-            raise ConfigError(self.name(field), f"must be a string, got {value!r}")
-        return value
 
-    def strings(self, field: str) -> tuple[str, ...]:
-        value = self._get(field, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise ConfigError(self.name(field), f"must be a list of non-empty strings, got {value!r}")
-        return tuple(value)
+def _validated(model: type[M], section: str, data: Mapping[str, Any], file: str) -> M:
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as exc:
+        raise _schema_error(section, model, exc, file) from None
 
-    def reject_unknown(self) -> None:
-        unknown = sorted(set(self.raw) - self.read)
-        if unknown:
-            raise ConfigError(
-                self.name(unknown[0]),
-                f"is not a known setting; known settings of {self.key} are: {', '.join(sorted(self.read))}",
-            )
+
+def _mapping(key: str, value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(key, f"must be a mapping of settings, got {_described(value)}")
+    return dict(value)
 
 
 # --------------------------------------------------------------------------------------------------
-# Environment defaults (ARCHITECTURE.md's table); every value can be overridden in the stack file.
-
-_DEFAULTS: dict[Environment, dict[str, Any]] = {
-    "dev": {
-        "endpoint_type": "serverless",
-        "instance_count": 1,
-        "strategy": "allAtOnce",
-        "schedule": "off",
-        "retain": False,
-    },
-    "staging": {
-        "endpoint_type": "realtime",
-        # Two instances: a canary is at most half the fleet, so a one-instance fleet cannot canary.
-        "instance_count": 2,
-        "strategy": "canary",
-        "schedule": "daily",
-        "retain": False,
-    },
-    "prod": {
-        "endpoint_type": "realtime",
-        "instance_count": 2,
-        "strategy": "canary",
-        "schedule": "hourly",
-        "retain": True,
-    },
-}
+# Reading the raw config the engine hands the program.
 
 
-def _endpoint(env: Environment, prefix: str, raw: Any) -> EndpointSettings:
-    s = _Section("mlops:endpoint", raw)
-    defaults = _DEFAULTS[env]
-    name = s.text("name", prefix) or prefix
-    if not _ENDPOINT_NAME.match(name):
+def raw_config() -> tuple[dict[str, str], frozenset[str]]:
+    """Every config key of the stack (``namespace:key`` → value as the CLI passes it) and the secret ones."""
+    values: dict[str, str] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    secret = {*runtime_config.get_config_secret_keys_env(), *runtime_config._SECRET_KEYS.get()}
+    return values, frozenset(secret)
+
+
+def _decode(key: str, field: str, value: str) -> Any:
+    if field in _STRUCTURED:
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(key, f"is not valid structured config ({exc.msg} at column {exc.colno})") from None
+    if field in _BOOLEAN:
+        if value not in ("true", "false"):
+            raise ConfigError(key, f"must be true or false, got {_described(value)}")
+        return value == "true"
+    return value
+
+
+def _namespaces(values: Mapping[str, str], project: str, file: str) -> tuple[str | None, dict[str, Any]]:
+    """The region and the decoded ``mlops:`` keys; a key in any other place is an error."""
+    known_mlops = [f.alias or name for name, f in _Keys.model_fields.items()]
+    region: str | None = None
+    mlops: dict[str, Any] = {}
+    for key in sorted(values):
+        namespace, _, field = key.partition(":")
+        if namespace == "aws":
+            if field not in AWS_KEYS:
+                raise _unknown(key, field, AWS_KEYS, file, namespace="aws")
+            if field == "region":
+                region = values[key]
+        elif namespace == "mlops":
+            if field not in known_mlops:
+                raise _unknown(key, field, known_mlops, file, namespace="mlops")
+            mlops[field] = _decode(key, field, values[key])
+        elif namespace == project:
+            raise ConfigError(
+                key,
+                f"is in the project's own namespace, which this program does not read (`pulumi config set` "
+                f"without a namespace writes there). Move it: `pulumi config rm {key}` and set it as "
+                f"mlops:{field} (e.g. `pulumi config set --path 'mlops:{field}.<setting>' VALUE`)",
+            )
+        elif namespace != "pulumi":
+            raise ConfigError(
+                key, f"is in an unknown namespace {namespace!r} in {file}; the program reads aws: and mlops:"
+            )
+    return region, mlops
+
+
+# --------------------------------------------------------------------------------------------------
+# Sections: user values over the defaults that apply, then the rules between fields.
+
+
+def _endpoint(env: Environment, prefix: str, raw: dict[str, Any], file: str) -> EndpointSettings:
+    kind = raw.get("type", DEFAULTS[env]["type"])
+    if kind not in ("realtime", "serverless"):
+        raise ConfigError("mlops:endpoint.type", f"must be one of realtime, serverless, got {_described(kind)}")
+    for field, only in ONLY_FOR_TYPE.items():
+        if field in raw and only != kind:
+            raise ConfigError(
+                f"mlops:endpoint.{field}",
+                f"applies only to a {only} endpoint, and this one is {kind}; remove it "
+                f"(or set mlops:endpoint.type to {only})",
+            )
+    defaults: dict[str, Any] = {"name": prefix, "type": kind, **TYPE_DEFAULTS[kind]}
+    if kind == "realtime":
+        defaults["instanceCount"] = DEFAULTS[env]["instanceCount"]
+    s = _validated(EndpointSettings, "mlops:endpoint", {**defaults, **raw}, file)
+    if not _ENDPOINT_NAME.match(s.name):
         raise ConfigError(
-            s.name("name"),
-            f"must be 1-63 letters, digits or hyphens, not starting or ending with a hyphen, got {name!r}",
+            "mlops:endpoint.name",
+            f"must be 1-63 letters, digits or hyphens, not starting or ending with a hyphen, got {s.name!r}",
         )
-    endpoint_type = s.choice("type", defaults["endpoint_type"], ("realtime", "serverless"))
-    variant = s.text("variantName", "primary") or "primary"
-    instance_type = s.text("instanceType", None if endpoint_type == "serverless" else "ml.m5.large")
-    count = s.integer("instanceCount", defaults["instance_count"], low=1, high=100)
-    memory = s.integer("memorySizeMb", 2048, low=0, high=1 << 20)
-    concurrency = s.integer("maxConcurrency", 5, low=1, high=200)
-    capture = s.integer("dataCapturePercent", 0 if endpoint_type == "serverless" else 20, low=0, high=100)
-    startup = s.integer("startupTimeoutSeconds", 600, low=60, high=3600)
-    s.reject_unknown()
-
-    if endpoint_type == "realtime":
-        if instance_type is None or not _INSTANCE_TYPE.match(instance_type):
+    if s.serverless:
+        if s.memory_size_mb not in SERVERLESS_MEMORY:
             raise ConfigError(
-                s.name("instanceType"),
-                f"must be a SageMaker hosting instance type such as ml.m5.large, got {instance_type!r}",
+                "mlops:endpoint.memorySizeMb",
+                f"must be 1024, 2048, 3072, 4096, 5120 or 6144 for serverless inference, got {s.memory_size_mb}",
             )
-        if env == "prod" and count < 2:
-            # Security Hub SageMaker.4: a single instance is a single AZ; prod needs >= 2 to spread.
+        if s.data_capture_percent:
             raise ConfigError(
-                s.name("instanceCount"),
-                f"must be >= 2 in prod so the variant spans Availability Zones (SageMaker.4), got {count}",
+                "mlops:endpoint.dataCapturePercent",
+                "must be 0 for a serverless endpoint (serverless inference has no data capture), "
+                f"got {s.data_capture_percent}",
             )
-    else:
-        if instance_type is not None:
-            raise ConfigError(
-                s.name("instanceType"),
-                f"must not be set for a serverless endpoint (got {instance_type!r}); "
-                "remove it or set mlops:endpoint.type to realtime",
-            )
-        if not 1024 <= memory <= 6144 or memory % 1024:
-            raise ConfigError(
-                s.name("memorySizeMb"),
-                f"must be 1024, 2048, 3072, 4096, 5120 or 6144 for serverless inference, got {memory}",
-            )
-        if capture:
-            raise ConfigError(
-                s.name("dataCapturePercent"),
-                f"must be 0 for a serverless endpoint (serverless inference has no data capture), got {capture}",
-            )
-    return EndpointSettings(
-        name=name,
-        type="serverless" if endpoint_type == "serverless" else "realtime",
-        variant_name=variant,
-        instance_type=instance_type,
-        instance_count=count,
-        memory_size_mb=memory,
-        max_concurrency=concurrency,
-        data_capture_percent=capture,
-        startup_timeout_seconds=startup,
-    )
+        return s
+    if s.instance_type is None or not _INSTANCE_TYPE.match(s.instance_type):
+        raise ConfigError(
+            "mlops:endpoint.instanceType",
+            f"must be a SageMaker hosting instance type such as ml.m5.large, got {s.instance_type!r}",
+        )
+    if env == "prod" and s.instance_count < 2:
+        # Security Hub SageMaker.4: a single instance is a single AZ; prod needs >= 2 to spread.
+        raise ConfigError(
+            "mlops:endpoint.instanceCount",
+            f"must be >= 2 in prod so the variant spans Availability Zones (SageMaker.4), got {s.instance_count}",
+        )
+    return s
 
 
-def _rollout(env: Environment, raw: Any) -> RolloutSettings:
-    s = _Section("mlops:rollout", raw)
-    strategy = s.choice("strategy", _DEFAULTS[env]["strategy"], ("allAtOnce", "canary", "linear"))
-    percent = s.integer("trafficPercent", 25 if strategy == "canary" else 50, low=1, high=100)
-    wait = s.integer("waitSeconds", 600, low=0, high=3600)
-    termination = s.integer("terminationWaitSeconds", 300, low=0, high=3600)
-    max_execution = s.integer("maxExecutionSeconds", 3600, low=600, high=14400)
-    s.reject_unknown()
+def _rollout(env: Environment, endpoint: EndpointSettings, raw: dict[str, Any], file: str) -> RolloutSettings:
+    strategy = raw.get("strategy", DEFAULTS[env]["strategy"] if not endpoint.serverless else "allAtOnce")
+    if strategy == "allAtOnce" and "trafficPercent" in raw:
+        raise ConfigError(
+            "mlops:rollout.trafficPercent",
+            "applies only to canary and linear rollouts, and this one is allAtOnce; remove it or change "
+            "mlops:rollout.strategy",
+        )
+    defaults = {"strategy": strategy, **STRATEGY_DEFAULTS.get(strategy, {})}
+    s = _validated(RolloutSettings, "mlops:rollout", {**defaults, **raw}, file)
+    percent = s.traffic_percent or 0
     # SageMaker: a canary step must be <= 50 % of the fleet; a linear step between 10 % and 50 %.
-    if strategy == "canary" and percent > 50:
-        raise ConfigError(s.name("trafficPercent"), f"canary size must be <= 50 percent, got {percent}")
-    if strategy == "linear" and not 10 <= percent <= 50:
-        raise ConfigError(s.name("trafficPercent"), f"linear step must be 10-50 percent, got {percent}")
-    return RolloutSettings(
-        strategy="canary" if strategy == "canary" else "linear" if strategy == "linear" else "allAtOnce",
-        traffic_percent=percent,
-        wait_seconds=wait,
-        termination_wait_seconds=termination,
-        max_execution_seconds=max_execution,
-    )
+    if s.strategy == "canary" and percent > 50:
+        raise ConfigError("mlops:rollout.trafficPercent", f"canary size must be <= 50 percent, got {percent}")
+    if s.strategy == "linear" and not 10 <= percent <= 50:
+        raise ConfigError("mlops:rollout.trafficPercent", f"linear step must be 10-50 percent, got {percent}")
+    if endpoint.serverless and s.strategy != "allAtOnce":
+        raise ConfigError(
+            "mlops:rollout.strategy",
+            f"must be allAtOnce for a serverless endpoint (one variant, no instances to shift), got {s.strategy!r}",
+        )
+    if s.strategy in ("canary", "linear") and endpoint.instance_count < 2:
+        # A canary or linear step is at most half the fleet; a one-instance fleet has no half to shift.
+        raise ConfigError(
+            "mlops:rollout.strategy",
+            f"{s.strategy} needs mlops:endpoint.instanceCount >= 2 (got {endpoint.instance_count}); "
+            "add an instance or use allAtOnce",
+        )
+    return s
 
 
-def _autoscaling(env: Environment, endpoint: EndpointSettings, raw: Any) -> AutoscalingSettings | None:
-    s = _Section("mlops:autoscaling", raw)
+def _autoscaling(
+    env: Environment, endpoint: EndpointSettings, raw: dict[str, Any] | None, file: str
+) -> AutoscalingSettings | None:
     if endpoint.serverless:
         if raw:
             raise ConfigError(
@@ -299,43 +461,94 @@ def _autoscaling(env: Environment, endpoint: EndpointSettings, raw: Any) -> Auto
                 "must not be set for a serverless endpoint (it scales by mlops:endpoint.maxConcurrency)",
             )
         return None
-    low = s.integer("min", endpoint.instance_count, low=1, high=100)
-    high = s.integer("max", max(endpoint.instance_count, low) * 2, low=1, high=100)
-    # AWS sizing rule: target = max RPS of one instance x 60 x safety factor (0.5 to start).
-    target = s.number("targetInvocationsPerInstance", 600.0, low=1.0, high=1_000_000.0)
-    scale_in = s.integer("scaleInCooldownSeconds", 300, low=0, high=3600)
-    scale_out = s.integer("scaleOutCooldownSeconds", 60, low=0, high=3600)
-    s.reject_unknown()
-    if high < low:
-        raise ConfigError(s.name("max"), f"must be >= autoscaling.min (got {high} < {low})")
-    if low < endpoint.instance_count:
+    raw = _mapping("mlops:autoscaling", raw)
+    low = raw.get("min", endpoint.instance_count)
+    defaults = {
+        "min": endpoint.instance_count,
+        "max": max(endpoint.instance_count, low if isinstance(low, int) else 0) * 2,
+    }
+    s = _validated(AutoscalingSettings, "mlops:autoscaling", {**defaults, **raw}, file)
+    if s.max_capacity < s.min_capacity:
         raise ConfigError(
-            s.name("min"),
-            f"must be >= mlops:endpoint.instanceCount (got {low} < {endpoint.instance_count}); "
+            "mlops:autoscaling.max", f"must be >= autoscaling.min (got {s.max_capacity} < {s.min_capacity})"
+        )
+    if s.min_capacity < endpoint.instance_count:
+        raise ConfigError(
+            "mlops:autoscaling.min",
+            f"must be >= mlops:endpoint.instanceCount (got {s.min_capacity} < {endpoint.instance_count}); "
             "scaling in below the deployed count would undo the availability it buys",
         )
-    if env == "prod" and low < 2:
-        raise ConfigError(s.name("min"), f"must be >= 2 in prod, got {low}")
-    return AutoscalingSettings(low, high, target, scale_in, scale_out)
+    if env == "prod" and s.min_capacity < 2:
+        raise ConfigError("mlops:autoscaling.min", f"must be >= 2 in prod, got {s.min_capacity}")
+    return s
 
 
-def _alarms(raw: Any) -> AlarmSettings:
-    s = _Section("mlops:alarms", raw)
-    slo = s.number("latencySloMs", 250.0, low=1.0, high=60_000.0)
-    error_rate = s.number("errorRate", 0.01, low=0.0001, high=1.0)
-    client_rate = s.number("clientErrorRate", 0.05, low=0.0001, high=1.0)
-    emails = s.strings("notifyEmails")
-    notify_https = s.strings("notifyHttps")
-    page_https = s.strings("pageHttps")
-    s.reject_unknown()
-    for field, values in (("notifyHttps", notify_https), ("pageHttps", page_https)):
-        for url in values:
-            if not url.startswith("https://"):
-                raise ConfigError(s.name(field), f"must list https:// URLs, got {url!r}")
-    for email in emails:
-        if "@" not in email:
-            raise ConfigError(s.name("notifyEmails"), f"must list e-mail addresses, got {email!r}")
-    return AlarmSettings(slo, error_rate, client_rate, emails, notify_https, page_https)
+def _alarms(env: Environment, raw: dict[str, Any], file: str) -> AlarmSettings:
+    s = _validated(AlarmSettings, "mlops:alarms", raw, file)
+    lists = {"notifyEmails": s.notify_emails, "notifyHttps": s.notify_https, "pageHttps": s.page_https}
+    for field, values in lists.items():
+        key = f"mlops:alarms.{field}"
+        syntax, what = (_EMAIL, "an e-mail address") if field == "notifyEmails" else (_HTTPS_URL, "an https:// URL")
+        for value in values:
+            if not syntax.match(value):
+                # The value may be a secret: name its position, never echo it whole.
+                raise ConfigError(key, f"item {values.index(value)} is not {what} ({_masked(value)})")
+            if env == "prod" and _PLACEHOLDER.search(value):
+                raise ConfigError(
+                    key,
+                    f"item {values.index(value)} is a placeholder ({_masked(value)}); prod must notify real "
+                    f"endpoints: pulumi config set --secret --path '{key}[{values.index(value)}]' VALUE",
+                )
+        if len(set(values)) != len(values):
+            raise ConfigError(key, "lists the same endpoint twice; SNS would subscribe it once, remove the copy")
+    return s
+
+
+def _masked(value: str) -> str:
+    """Enough of a possibly secret value to recognise it, never all of it."""
+    return f"{value[:12]}..." if len(value) > 12 else "..."
+
+
+def _tags(project: str, stack: str, env: Environment, raw: Any, file: str) -> dict[str, str]:
+    tags = _mapping("mlops:tags", raw)
+    for key, value in tags.items():
+        where = f"mlops:tags.{key}"
+        if not isinstance(value, str):
+            raise ConfigError(where, f"must be a string, got {_described(value)}")
+        if key in PLATFORM_TAGS:
+            raise ConfigError(
+                where, f"is set by the platform on every resource ({', '.join(PLATFORM_TAGS)}); remove it"
+            )
+        if key.lower().startswith("aws:"):
+            raise ConfigError(where, "uses the aws: prefix, which AWS reserves for its own tags")
+        if not 1 <= len(key) <= 128 or not _TAG_CHARS.match(key):
+            raise ConfigError(where, "keys are 1-128 letters, digits, spaces or _ . : / = + - @ (AWS tag rules)")
+        if len(value) > 256 or not _TAG_CHARS.match(value):
+            raise ConfigError(
+                where, "values are at most 256 letters, digits, spaces or _ . : / = + - @ (AWS tag rules)"
+            )
+    allowed = MAX_TAGS - len(PLATFORM_TAGS)
+    if len(tags) > allowed:
+        raise ConfigError(
+            "mlops:tags",
+            f"has {len(tags)} tags; AWS allows {MAX_TAGS} per resource and the platform sets "
+            f"{len(PLATFORM_TAGS)} ({', '.join(PLATFORM_TAGS)}), so at most {allowed}",
+        )
+    return {"project": project, "stack": stack, "environment": env, "managed-by": "pulumi", **tags}
+
+
+def _region(region: str | None) -> str:
+    if not region:
+        raise ConfigError("aws:region", "is not set; run `pulumi config set aws:region <region>`")
+    if not _REGION.match(region):
+        raise ConfigError("aws:region", f"must be an AWS region such as us-east-1, got {_described(region)}")
+    if partition(region) not in SUPPORTED:
+        raise ConfigError(
+            "aws:region",
+            f"{region} is in the {partition(region)} partition; this project deploys to the aws partition only "
+            "(its IAM documents and the serving images it resolves are the aws partition's)",
+        )
+    return region
 
 
 def _artifact(value: str, image_override: str | None) -> ArtifactSource:
@@ -379,98 +592,6 @@ def _artifact(value: str, image_override: str | None) -> ArtifactSource:
     )
 
 
-def load(project: str | None = None, stack: str | None = None) -> StackConfig:
-    """Read and validate the current stack's configuration (call once, from the program)."""
-    project = project or pulumi.get_project()
-    stack = stack or pulumi.get_stack()
-    mlops = pulumi.Config("mlops")
-    aws = pulumi.Config("aws")
-
-    region = aws.get("region")
-    if not region:
-        raise ConfigError("aws:region", "is not set; run `pulumi config set aws:region <region>`")
-    environment = mlops.get("environment") or ""
-    if environment not in ENVIRONMENTS:
-        raise ConfigError("mlops:environment", f"must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}")
-    env: Environment = "dev" if environment == "dev" else "staging" if environment == "staging" else "prod"
-    prefix = f"{project}-{stack}"
-
-    def obj(key: str) -> Any:
-        try:
-            return mlops.get_object(key)
-        except Exception as exc:  # pulumi raises a generic error for malformed JSON values
-            raise ConfigError(f"mlops:{key}", f"is not valid structured config ({exc})") from exc
-
-    artifact_value = mlops.get("artifact")
-    if not artifact_value:
-        raise ArtifactError(ARTIFACT_KEY, "is not set; set it to build/model.tar.gz (built by `make train`)")
-    artifact = _artifact(artifact_value, mlops.get("servingImageVersion"))
-    endpoint = _endpoint(env, prefix, obj("endpoint"))
-    rollout = _rollout(env, obj("rollout"))
-    if endpoint.serverless and rollout.strategy != "allAtOnce":
-        raise ConfigError(
-            "mlops:rollout.strategy",
-            f"must be allAtOnce for a serverless endpoint (one variant, no instances to shift), "
-            f"got {rollout.strategy!r}",
-        )
-    if rollout.strategy in ("canary", "linear") and endpoint.instance_count < 2:
-        # A canary or linear step is at most half the fleet; a one-instance fleet has no half to shift.
-        raise ConfigError(
-            "mlops:rollout.strategy",
-            f"{rollout.strategy} needs mlops:endpoint.instanceCount >= 2 (got {endpoint.instance_count}); "
-            "add an instance or use allAtOnce",
-        )
-    autoscaling = _autoscaling(env, endpoint, obj("autoscaling"))
-    alarms = _alarms(obj("alarms"))
-
-    mon = _Section("mlops:monitoring", obj("monitoring"))
-    schedule = mon.choice("dataQualitySchedule", _DEFAULTS[env]["schedule"], ("off", "hourly", "daily"))
-    mon.reject_unknown()
-    if endpoint.serverless and schedule != "off":
-        raise ConfigError(
-            "mlops:monitoring.dataQualitySchedule",
-            f"must be off for a serverless endpoint (no data capture to monitor), got {schedule!r}",
-        )
-    if schedule != "off" and artifact.baseline_dir is None:
-        raise ConfigError(
-            "mlops:monitoring.dataQualitySchedule",
-            f"is {schedule!r} but the artifact has no data-quality baseline "
-            f"({' and '.join(BASELINE_FILES)} under build/baseline/); run `make train` to build it with the "
-            "artifact, or turn monitoring off",
-        )
-    if schedule != "off" and endpoint.data_capture_percent == 0:
-        raise ConfigError(
-            "mlops:monitoring.dataQualitySchedule",
-            f"is {schedule!r} but mlops:endpoint.dataCapturePercent is 0; enable capture or turn monitoring off",
-        )
-
-    retain_raw = mlops.get_bool("retainData")
-    retain = _DEFAULTS[env]["retain"] if retain_raw is None else retain_raw
-    if env == "prod" and not retain:
-        raise ConfigError("mlops:retainData", "must be true in prod: buckets and key are protected from deletion")
-
-    tags_raw = obj("tags") or {}
-    if not isinstance(tags_raw, Mapping) or not all(isinstance(v, str) for v in tags_raw.values()):
-        raise ConfigError("mlops:tags", f"must be a mapping of strings, got {tags_raw!r}")
-    tags = {"project": project, "stack": stack, "environment": env, "managed-by": "pulumi", **tags_raw}
-
-    return StackConfig(
-        monitoring=_monitoring_settings(env, endpoint, alarms),
-        project=project,
-        stack=stack,
-        environment=env,
-        region=region,
-        artifact=artifact,
-        endpoint=endpoint,
-        rollout=rollout,
-        autoscaling=autoscaling,
-        alarms=alarms,
-        data_quality_schedule="off" if schedule == "off" else "hourly" if schedule == "hourly" else "daily",
-        retain_data=bool(retain),
-        tags=tags,
-    )
-
-
 def _monitoring_settings(env: Environment, endpoint: EndpointSettings, alarms: AlarmSettings) -> MonitoringSettings:
     """The stack's alarm settings in the monitoring package's terms; its errors become config errors."""
     try:
@@ -488,3 +609,86 @@ def _monitoring_settings(env: Environment, endpoint: EndpointSettings, alarms: A
         raise ConfigError("mlops:endpoint.instanceType", str(exc)) from exc
     except UserInputError as exc:
         raise ConfigError("mlops:alarms", str(exc)) from exc
+
+
+def load(project: str | None = None, stack: str | None = None) -> StackConfig:
+    """Read and validate the current stack's configuration (call once, from the program)."""
+    project = project or pulumi.get_project()
+    stack = stack or pulumi.get_stack()
+    file = f"Pulumi.{stack}.yaml"
+    values, secret_keys = raw_config()
+    region_value, raw = _namespaces(values, project, file)
+    region = _region(region_value)
+
+    if "environment" not in raw:
+        raise ConfigError("mlops:environment", f"must be one of {', '.join(ENVIRONMENTS)}, got ''")
+    if "artifact" not in raw or not raw["artifact"]:
+        raise ArtifactError(ARTIFACT_KEY, "is not set; set it to build/model.tar.gz (built by `make train`)")
+    keys = _validated(_Keys, "mlops", raw, file)
+    env = keys.environment
+    prefix = f"{project}-{stack}"
+    if len(prefix) > MAX_PREFIX:
+        raise ConfigError(
+            "mlops",
+            f"project and stack name {prefix!r} are {len(prefix)} characters; bucket names derived from them "
+            f"allow at most {MAX_PREFIX} (S3's 63 minus the auto-name suffix): use a shorter stack name",
+        )
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", prefix):
+        raise ConfigError(
+            "mlops",
+            f"project and stack name {prefix!r} must be lowercase letters, digits and hyphens (S3 bucket names)",
+        )
+
+    artifact = _artifact(keys.artifact, keys.serving_image_version)
+    endpoint = _endpoint(env, prefix, _mapping("mlops:endpoint", raw.get("endpoint")), file)
+    rollout = _rollout(env, endpoint, _mapping("mlops:rollout", raw.get("rollout")), file)
+    autoscaling = _autoscaling(env, endpoint, raw.get("autoscaling"), file)
+    alarms = _alarms(env, _mapping("mlops:alarms", raw.get("alarms")), file)
+
+    default_schedule = DEFAULTS[env]["schedule"] if not endpoint.serverless else "off"
+    monitoring_raw = {"dataQualitySchedule": default_schedule, **_mapping("mlops:monitoring", raw.get("monitoring"))}
+    schedule = _validated(MonitoringSection, "mlops:monitoring", monitoring_raw, file).data_quality_schedule
+    if endpoint.serverless and schedule != "off":
+        raise ConfigError(
+            "mlops:monitoring.dataQualitySchedule",
+            f"must be off for a serverless endpoint (no data capture to monitor), got {schedule!r}",
+        )
+    if schedule != "off" and artifact.baseline_dir is None and artifact.local is not None:
+        raise ConfigError(
+            "mlops:monitoring.dataQualitySchedule",
+            f"is {schedule!r} but the artifact has no data-quality baseline "
+            f"({' and '.join(BASELINE_FILES)} under build/baseline/); run `make train` to build it with the "
+            "artifact, or turn monitoring off",
+        )
+    if schedule != "off" and endpoint.data_capture_percent == 0:
+        raise ConfigError(
+            "mlops:monitoring.dataQualitySchedule",
+            f"is {schedule!r} but mlops:endpoint.dataCapturePercent is 0; enable capture or turn monitoring off",
+        )
+
+    retain = DEFAULTS[env]["retainData"] if keys.retain_data is None else keys.retain_data
+    if env == "prod" and not retain:
+        raise ConfigError("mlops:retainData", "must be true in prod: buckets and key are protected from deletion")
+    tags = _tags(project, stack, env, raw.get("tags"), file)
+
+    # Region capability, at config time: the images this stack deploys must exist in the region.
+    images.sklearn_serving_image(region, artifact.serving_image_version)
+    if schedule != "off":
+        images.model_monitor_image_uri(region)
+
+    return StackConfig(
+        project=project,
+        stack=stack,
+        environment=env,
+        region=region,
+        artifact=artifact,
+        endpoint=endpoint,
+        rollout=rollout,
+        autoscaling=autoscaling,
+        alarms=alarms,
+        data_quality_schedule=schedule,
+        retain_data=bool(retain),
+        tags=tags,
+        monitoring=_monitoring_settings(env, endpoint, alarms),
+        secret_keys=secret_keys,
+    )

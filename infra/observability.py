@@ -13,13 +13,14 @@ import pulumi
 
 from infra.context import StackContext
 from infra.iam.execution_role import ExecutionRole
+from infra.model.images import model_monitor_image_uri
 from infra.model.release import ModelRelease
 from infra.serving.endpoint import InferenceEndpoint
 from infra.storage.artifact_store import ArtifactStore
 from monitoring.alarms import EndpointAlarms, EndpointAlarmsArgs
 from monitoring.catalogue import AlarmSpec, alarm_catalogue, split_rollback
 from monitoring.dashboard_component import EndpointDashboard, EndpointDashboardArgs
-from monitoring.data_quality import DAILY, HOURLY, DataQualityMonitor, DataQualityMonitorArgs, model_monitor_image_uri
+from monitoring.data_quality import DAILY, HOURLY, DataQualityMonitor, DataQualityMonitorArgs
 from monitoring.notifications import Notifications, NotificationsArgs
 
 

@@ -335,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         written = write_baseline(args.data, args.manifest, args.out, settings)
     except MonitoringError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return error.exit_code
     print("wrote " + ", ".join(str(p) for p in written))
     return 0
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from monitoring.errors import PlatformError, UserInputError
+from monitoring.errors import UserInputError
 
 DATA_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 DRIFT_METRIC_PREFIX = "feature_baseline_drift_"
@@ -34,21 +34,6 @@ MAX_METRICS_PER_MATH_ALARM = 10
 # The analyzer writes its report here inside the container; SageMaker uploads it to the S3 output.
 CONTAINER_OUTPUT_PATH = "/opt/ml/processing/output"
 _SCHEDULE_PERIOD_SECONDS = {HOURLY: 3600, DAILY: 86_400}
-
-
-def model_monitor_image_uri(region: str) -> str:
-    """The prebuilt Model Monitor analyzer image for `region`, from the SageMaker SDK's bundled catalogue.
-
-    Resolved offline (no AWS call); the SDK is imported lazily because importing it is slow.
-    """
-    try:
-        from sagemaker.core import image_uris
-    except ImportError as error:  # pragma: no cover - the SDK is a declared dependency
-        raise PlatformError(f"the SageMaker SDK is not installed ({error}); pip install 'sagemaker>=3'") from None
-    try:
-        return str(image_uris.retrieve("model-monitor", region))
-    except ValueError as error:
-        raise UserInputError(f"no Model Monitor image for region {region!r}: {error}") from None
 
 
 def drift_metric_name(feature: str) -> str:

@@ -6,9 +6,14 @@ from __future__ import annotations
 class MonitoringError(Exception):
     """Base of every error raised on purpose by `monitoring`."""
 
+    # The project's exit codes (README): 2 the input is wrong, 4 the environment failed.
+    exit_code = 4
+
 
 class UserInputError(MonitoringError, ValueError):
     """A value supplied by the user (settings, arguments, files) is wrong; the message says how to fix it."""
+
+    exit_code = 2
 
 
 class PlatformError(MonitoringError):

@@ -124,7 +124,8 @@ class Notifications(pulumi.ComponentResource):
                         f"{name}-{protocol}-{subscription_suffix(endpoint)}",
                         topic=self.topic.arn,
                         protocol=protocol,
-                        endpoint=endpoint,
+                        # Contact addresses and paging URLs are secrets: masked in every preview and state.
+                        endpoint=pulumi.Output.secret(endpoint),
                         opts=child,
                     )
                 )

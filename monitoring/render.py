@@ -304,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = render_dashboard(body, args.out, title=f"{args.endpoint_name} dashboard", seed=args.seed)
     except MonitoringError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return error.exit_code
     print(f"wrote {result.path} ({result.width_px}x{result.height_px} px, {len(result.drawn)} widgets)")
     return 0
 

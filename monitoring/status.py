@@ -383,5 +383,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(run_status(args))
     except MonitoringError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return error.exit_code
     return 0

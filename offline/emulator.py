@@ -46,6 +46,7 @@ from moto.s3.models import FakeBucket
 from moto.s3.utils import LOGGING_SERVICE_PRINCIPAL
 from moto.server import ThreadedMotoServer
 
+from offline.cli import run, tcp_port
 from offline.fakes import FAKE_CREDENTIALS
 
 LOOPBACK = "127.0.0.1"
@@ -230,11 +231,16 @@ class Emulator:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command: a user mistake is one line on stderr and exit 2 (offline.cli's exit codes)."""
+    return run(_main, argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m offline.emulator",
         description="Run the local AWS emulator (moto) on 127.0.0.1 in the foreground until Ctrl-C.",
     )
-    parser.add_argument("--port", type=int, default=4566, help="port on 127.0.0.1 (default 4566)")
+    parser.add_argument("--port", type=tcp_port, default=4566, help="port on 127.0.0.1 (default 4566)")
     args = parser.parse_args(argv)
     stopped = threading.Event()
     # Ctrl-C, and SIGTERM from a process manager (`make emulator` in the background), stop the server.

@@ -8,8 +8,31 @@ from typing import Any
 
 import pulumi
 
+# How the engine's wire format marks a secret value: {SIG: SECRET_SIG, "value": ...}.
+_SIG = pulumi.runtime.rpc._special_sig_key
+_SECRET_SIG = pulumi.runtime.rpc._special_secret_sig
+SECRET_MASK = "[secret]"
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, Mapping) and value.get(_SIG) == _SECRET_SIG
+
+
+def reveal(value: Any) -> Any:
+    """``value`` with every secret unwrapped (for the emulator, which must receive the real request)."""
+    if is_secret(value):
+        return reveal(value["value"])
+    if isinstance(value, Mapping):
+        return {k: reveal(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [reveal(v) for v in value]
+    return value
+
 
 def jsonable(value: Any) -> Any:
+    """A JSON-able copy of a registered value; secrets are masked, so no export or snapshot holds one."""
+    if is_secret(value):
+        return SECRET_MASK
     if isinstance(value, pulumi.FileAsset):
         return {"__asset": "file", "path": str(value.path)}
     if isinstance(value, pulumi.asset.Asset | pulumi.asset.Archive):

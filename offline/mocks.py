@@ -21,7 +21,7 @@ from pulumi.runtime import settings as pulumi_settings
 from offline import tokens
 from offline.fakes import FAKE_ACCOUNT_ID
 from offline.graph import Plan, RecordedResource, jsonable
-from offline.stacks import load_stack_config, project_name
+from offline.stacks import project_name, stack_config
 
 # --------------------------------------------------------------------------------------------------
 # Provider state: what AWS would hand back for each resource type.
@@ -151,7 +151,8 @@ def run_program(
     mocks_factory: Callable[[str], StateMocks] = StateMocks,
 ) -> Plan:
     """Run ``program`` for ``stack`` under the mock runtime and return the recorded graph and outputs."""
-    config = load_stack_config(stack, overrides)
+    loaded = stack_config(stack, overrides)
+    config = loaded.values
     region = config.get("aws:region", "us-east-1")
     project = project_name()
     mocks = mocks_factory(region)
@@ -159,7 +160,7 @@ def run_program(
     # A fresh root Stack resource for each run, so several stacks can be planned in one process.
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config(config)
+    pulumi.runtime.set_all_config(config, list(loaded.secret_keys))
     outputs: dict[str, Any] = {}
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]

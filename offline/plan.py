@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from infra.errors import ConfigError
+from offline.cli import description, run
 from offline.graph import Plan, RecordedResource
 from offline.mocks import run_program
 from offline.stacks import add_set_option, parse_overrides
@@ -79,19 +79,17 @@ def _describe(resource: RecordedResource, plan: Plan) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m offline.plan", description=__doc__.splitlines()[0])
+    """Run the command: a user mistake is one line on stderr and exit 2 (offline.cli's exit codes)."""
+    return run(_main, argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m offline.plan", description=description(__doc__))
     parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     parser.add_argument("--json", action="store_true", help="print the graph as JSON")
     add_set_option(parser)
     args = parser.parse_args(argv)
-    try:
-        plan = record(args.stack, parse_overrides(args.set))
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    plan = record(args.stack, parse_overrides(args.set))
     print(json.dumps(plan.to_json(), indent=2, sort_keys=True) if args.json else render_table(plan))
     return 0
 

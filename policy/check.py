@@ -9,10 +9,11 @@ Exit codes: 0 every policy passes, 1 violations, 2 a usage or configuration erro
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 
-from infra.errors import ConfigError
+from offline.cli import EXIT_FINDINGS, EXIT_OK, description, run
 from offline.graph import Plan
 from offline.stacks import add_set_option, parse_overrides
 from policy.controls import CONTROLS, Resource, Violation, evaluate
@@ -32,28 +33,43 @@ def check(plan: Plan) -> list[Violation]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m policy.check", description=__doc__.splitlines()[0])
+    """Run the command: a user mistake is one line on stderr and exit 2 (offline.cli's exit codes)."""
+    return run(_main, argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m policy.check", description=description(__doc__))
     parser.add_argument("--stack", action="append", choices=snapshot.STACKS, help="only this stack (repeatable)")
     add_set_option(parser)
+    parser.add_argument("--json", action="store_true", help="print every stack's violations as JSON")
     args = parser.parse_args(argv)
     overrides = parse_overrides(args.set)
     failed = False
+    report = []
     for stack in args.stack or snapshot.STACKS:
-        try:
-            plan, _ = snapshot.record_stack(stack, overrides)
-        except (ConfigError, FileNotFoundError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        plan, _ = snapshot.record_stack(stack, overrides)
         violations = check(plan)
         resources = sum(1 for r in plan.resources if r.custom)
+        failed = failed or bool(violations)
+        report.append(
+            {
+                "stack": stack,
+                "policies": len(CONTROLS),
+                "resources": resources,
+                "violations": [{"policy": v.policy, "urn": v.urn, "message": v.message} for v in violations],
+            }
+        )
+        if args.json:
+            continue
         if not violations:
             print(f"{stack}: {len(CONTROLS)} policies x {resources} resources: all pass")
             continue
-        failed = True
         print(f"{stack}: {len(violations)} violation(s)")
         for v in violations:
             print(f"  [{v.policy}] {v.urn.rsplit('::', 1)[-1] if v.urn else '(stack)'}: {v.message}")
-    return 1 if failed else 0
+    if args.json:
+        print(json.dumps(report, indent=2, sort_keys=True))
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from infra.errors import ConfigError
 from offline import tokens
+from offline.cli import EXIT_USAGE, description, run
 from offline.graph import Plan, RecordedResource
 from offline.stacks import PROJECT_ROOT, add_set_option, parse_overrides
 from review import snapshot
@@ -406,16 +406,44 @@ def render(result: Estimate) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m review.cost", description=__doc__.splitlines()[0])
+    """Run the command: a user mistake is one line on stderr and exit 2 (offline.cli's exit codes)."""
+    return run(_main, argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m review.cost", description=description(__doc__))
     parser.add_argument("--stack", action="append", choices=snapshot.STACKS, help="only this stack (repeatable)")
     add_set_option(parser)
     defaults = Assumptions()
-    parser.add_argument("--requests-min", type=int, default=defaults.serverless_requests_min)
-    parser.add_argument("--requests-max", type=int, default=defaults.serverless_requests_max)
-    parser.add_argument("--duration-ms", type=Decimal, default=defaults.serverless_duration_ms)
-    parser.add_argument("--payload-kb", type=Decimal, default=defaults.payload_kb_in, help="in and out, each")
-    parser.add_argument("--s3-gb", type=Decimal, default=defaults.s3_gb)
-    parser.add_argument("--monitoring-minutes", type=Decimal, default=defaults.monitoring_run_minutes)
+    parser.add_argument(
+        "--requests-min",
+        type=int,
+        default=defaults.serverless_requests_min,
+        help="serverless requests a month, low end (default %(default)s)",
+    )
+    parser.add_argument(
+        "--requests-max",
+        type=int,
+        default=defaults.serverless_requests_max,
+        help="serverless requests a month, high end (default %(default)s)",
+    )
+    parser.add_argument(
+        "--duration-ms",
+        type=Decimal,
+        default=defaults.serverless_duration_ms,
+        help="serverless duration of one request (default %(default)s)",
+    )
+    parser.add_argument(
+        "--payload-kb", type=Decimal, default=defaults.payload_kb_in, help="KB in and out, each (default %(default)s)"
+    )
+    parser.add_argument("--s3-gb", type=Decimal, default=defaults.s3_gb, help="GB stored (default %(default)s)")
+    parser.add_argument(
+        "--monitoring-minutes",
+        type=Decimal,
+        default=defaults.monitoring_run_minutes,
+        help="typical Model Monitor run time (default %(default)s)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the estimates as JSON")
     args = parser.parse_args(argv)
     assume = Assumptions(
         serverless_requests_min=args.requests_min,
@@ -427,17 +455,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         monitoring_run_minutes=args.monitoring_minutes,
     )
     overrides = parse_overrides(args.set)
-    outputs = []
+    estimates = []
     for stack in args.stack or snapshot.STACKS:
+        plan, _ = snapshot.record_stack(stack, overrides)
+        region = str(plan.outputs.get("region", "us-east-1"))
         try:
-            plan, _ = snapshot.record_stack(stack, overrides)
-            region = str(plan.outputs.get("region", "us-east-1"))
-            outputs.append(render(estimate(plan, load_prices(region), assume)))
-        except (ConfigError, FileNotFoundError, PricingError) as exc:
+            estimates.append(estimate(plan, load_prices(region), assume))
+        except PricingError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            return 2
-    print("\n\n".join(outputs))
+            return EXIT_USAGE
+    if args.json:
+        print(json.dumps([as_json(e) for e in estimates], indent=2, sort_keys=True))
+    else:
+        print("\n\n".join(render(e) for e in estimates))
     return 0
+
+
+def as_json(result: Estimate) -> dict[str, Any]:
+    """An estimate as JSON: amounts as strings of dollars and cents, so no float rounding creeps in."""
+    return {
+        "stack": result.stack,
+        "region": result.region,
+        "pricesAsOf": result.as_of,
+        "monthlyMin": str(_cents(result.total_min)),
+        "monthlyMax": str(_cents(result.total_max)),
+        "lines": [
+            {
+                "item": line.item,
+                "unit": line.unit,
+                "unitPrice": str(line.unit_price),
+                "quantityMin": str(line.quantity_min),
+                "quantityMax": str(line.quantity_max),
+                "monthlyMin": str(_cents(line.monthly_min)),
+                "monthlyMax": str(_cents(line.monthly_max)),
+            }
+            for line in result.lines
+        ],
+        "assumptions": list(result.assumptions),
+    }
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 if __name__ == "__main__":

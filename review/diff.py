@@ -33,13 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from infra.errors import ConfigError
 from offline import tokens
+from offline.cli import EXIT_DANGEROUS, description, run
 from offline.stacks import add_set_option, parse_overrides
 from review import snapshot
 from review.replacement import rule_for
 
-EXIT_DANGEROUS = 3
 Action = Literal["create", "update", "replace", "delete"]
 Verdict = Literal["expected", "review", "dangerous"]
 PropertyPath = tuple[str | int, ...]
@@ -366,6 +365,37 @@ def _line(change: PropertyChange) -> str:
     return f"{change.display_path}: {before} → {after}{flag}"
 
 
+def _change_json(change: PropertyChange) -> dict[str, Any]:
+    return {
+        "path": [str(p) for p in change.path],
+        "old": None if change.old is ABSENT else change.old,
+        "new": None if change.new is ABSENT else change.new,
+        "forcesReplacement": change.replaces,
+        "cause": change.cause,
+    }
+
+
+def as_json(diff: StackDiff) -> dict[str, Any]:
+    """One stack's changes as JSON (for CI annotations and scripts)."""
+    return {
+        "stack": diff.stack,
+        "dangerous": len(diff.dangerous),
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "action": r.action,
+                "verdict": r.verdict,
+                "reason": r.reason,
+                "changes": [_change_json(c) for c in r.changes],
+            }
+            for r in diff.resources
+        ],
+        "outputs": [_change_json(c) for c in diff.outputs],
+    }
+
+
 def render(diff: StackDiff) -> str:
     lines = [f"== {diff.stack}"]
     if not diff.resources and not diff.outputs:
@@ -403,7 +433,12 @@ def baseline(stack: str, directory: Path | None) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m review.diff", description=__doc__.splitlines()[0])
+    """Run the command: a user mistake is one line on stderr and exit 2 (offline.cli's exit codes)."""
+    return run(_main, argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m review.diff", description=description(__doc__))
     parser.add_argument("--stack", action="append", choices=snapshot.STACKS, help="only this stack (repeatable)")
     add_set_option(parser)
     parser.add_argument(
@@ -413,17 +448,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="compare with the snapshots in DIR (e.g. the base branch's) instead of snapshots/; a stack without "
         "a snapshot there is compared with an empty graph",
     )
+    parser.add_argument("--json", action="store_true", help="print the changes of every stack as JSON")
     args = parser.parse_args(argv)
     overrides = parse_overrides(args.set)
     dangerous = 0
+    results = []
     for stack in args.stack or snapshot.STACKS:
-        try:
-            result = diff_graphs(baseline(stack, args.against), snapshot.capture(stack, overrides))
-        except (ConfigError, FileNotFoundError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        print(render(result))
+        result = diff_graphs(baseline(stack, args.against), snapshot.capture(stack, overrides))
+        results.append(result)
+        if not args.json:
+            print(render(result))
         dangerous += len(result.dangerous)
+    if args.json:
+        print(json.dumps([as_json(r) for r in results], indent=2, sort_keys=True))
     if dangerous:
         print(f"\n{dangerous} DANGEROUS change(s): exit {EXIT_DANGEROUS}", file=sys.stderr)
         return EXIT_DANGEROUS

@@ -30,8 +30,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from infra.errors import ConfigError
 from offline import tokens
+from offline.cli import description, run
 from offline.graph import Plan
 from offline.plan import record
 from offline.stacks import PROJECT_ROOT
@@ -205,7 +205,12 @@ def differences(stack: str, current: Mapping[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m review.snapshot", description=__doc__.splitlines()[0])
+    """Run the command: a user mistake is one line on stderr and exit 2 (offline.cli's exit codes)."""
+    return run(_main, argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m review.snapshot", description=description(__doc__))
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--write", action="store_true", help="(re)write snapshots/<stack>.json")
     mode.add_argument("--check", action="store_true", help="exit 1 and print the diff when a graph changed")
@@ -214,11 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stacks = args.stack or list(STACKS)
     changed: list[str] = []
     for stack in stacks:
-        try:
-            current = capture(stack)
-        except (ConfigError, FileNotFoundError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        current = capture(stack)
         if args.write:
             SNAPSHOT_DIR.mkdir(exist_ok=True)
             snapshot_path(stack).write_text(render(current))

@@ -84,6 +84,6 @@ def test_python_dash_m_monitoring_reports_errors_in_one_line() -> None:
         cwd=ROOT,
         timeout=60,
     )
-    assert completed.returncode == 1
+    assert completed.returncode == 2
     assert completed.stdout == ""
     assert completed.stderr == "error: pass --endpoint-name and --region (or --stack NAME)\n"

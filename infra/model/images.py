@@ -1,14 +1,22 @@
-"""Serving image resolution, offline, from the SageMaker Python SDK's bundled image catalogue."""
+"""Container images of the stack, resolved offline from the SageMaker Python SDK's bundled image catalogue.
+
+The catalogue is the SDK's ``image_uri_config/<framework>.json``: per image scope and version, the ECR
+registry account of each region and the repository. Reading those files directly gives the same URIs
+as ``sagemaker.core.image_uris.retrieve`` (a test compares them for every region and version this project
+uses) without importing the SDK, which costs about two seconds per process and creates boto3 clients.
+"""
 
 from __future__ import annotations
 
-import re
+import importlib.util
+import json
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 from infra.errors import ConfigError
-
-_ECR_URI = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/(?P<repo>[^:@]+)")
+from infra.partitions import dns_suffix, partition
 
 
 @dataclass(frozen=True)
@@ -17,31 +25,56 @@ class ServingImage:
     registry_account: str
     repository: str
     region: str
+    partition: str
 
     @property
     def repository_arn(self) -> str:
-        return f"arn:aws:ecr:{self.region}:{self.registry_account}:repository/{self.repository}"
+        return f"arn:{self.partition}:ecr:{self.region}:{self.registry_account}:repository/{self.repository}"
 
 
 @cache
-def sklearn_serving_image(region: str, version: str) -> ServingImage:
-    """The AWS scikit-learn inference image for ``version`` in ``region``; no network, no credentials.
+def _catalogue_dir() -> Path:
+    spec = importlib.util.find_spec("sagemaker.core")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - a declared dependency
+        raise ConfigError("mlops:servingImageVersion", "the SageMaker SDK (sagemaker-core) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "image_uri_config"
 
-    The SDK is imported lazily: importing ``sagemaker.core`` costs about a second and some of its
-    modules create boto3 clients, which we only want when an image is actually resolved.
-    """
-    from sagemaker.core import image_uris
 
-    try:
-        uri = image_uris.retrieve(
-            "sklearn", region=region, version=version, image_scope="inference", instance_type="ml.m5.large"
-        )
-    except ValueError as exc:
+@cache
+def _catalogue(framework: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((_catalogue_dir() / f"{framework}.json").read_text())
+    return loaded
+
+
+def _registry(registries: dict[str, str], region: str, what: str, key: str) -> str:
+    account = registries.get(region)
+    if account is None:
         raise ConfigError(
-            "aws:region" if "region" in str(exc).lower() else "mlops:servingImageVersion",
-            f"no scikit-learn serving image {version} in {region}: {exc}",
-        ) from exc
-    match = _ECR_URI.match(uri)
-    if match is None:  # pragma: no cover - the catalogue only holds ECR URIs
-        raise ConfigError("mlops:servingImageVersion", f"unexpected image URI {uri!r}")
-    return ServingImage(uri=uri, registry_account=match["account"], repository=match["repo"], region=match["region"])
+            key,
+            f"no {what} in region {region} (the SageMaker image catalogue lists it in "
+            f"{len(registries)} regions); choose another aws:region",
+        )
+    return account
+
+
+def sklearn_serving_image(region: str, version: str) -> ServingImage:
+    """The AWS scikit-learn inference image ``version`` in ``region``."""
+    versions: dict[str, Any] = _catalogue("sklearn")["inference"]["versions"]
+    spec = versions.get(version)
+    if spec is None:
+        raise ConfigError(
+            "mlops:servingImageVersion",
+            f"no scikit-learn serving image {version!r}; the catalogue has {', '.join(sorted(versions))}",
+        )
+    account = _registry(spec["registries"], region, f"scikit-learn serving image {version}", "aws:region")
+    repository = str(spec["repository"])
+    tag = f"{version}-{spec['processors'][0]}-{spec['py_versions'][0]}"
+    uri = f"{account}.dkr.ecr.{region}.{dns_suffix(region)}/{repository}:{tag}"
+    return ServingImage(uri, account, repository, region, partition(region))
+
+
+def model_monitor_image_uri(region: str) -> str:
+    """The prebuilt Model Monitor analyzer image in ``region`` (data-quality monitoring)."""
+    spec = _catalogue("model-monitor")["versions"][""]
+    account = _registry(spec["registries"], region, "Model Monitor analyzer image", "aws:region")
+    return f"{account}.dkr.ecr.{region}.{dns_suffix(region)}/{spec['repository']}"

@@ -43,7 +43,8 @@ def traffic_routing(
 ) -> TrafficRouting:
     kind = TRAFFIC_ROUTING[rollout.strategy]
     # Steps are a share of the fleet's capacity, so they stay right when autoscaling changes its size.
-    step_type, step_value = "CAPACITY_PERCENT", rollout.traffic_percent
+    # The config schema sets a step for canary and linear rollouts; all-at-once has none.
+    step_type, step_value = "CAPACITY_PERCENT", rollout.traffic_percent or 0
     return TrafficRouting(
         type=kind,
         # The bake time between steps, during which a firing rollback alarm reverts the update.
@@ -75,7 +76,7 @@ class InferenceEndpoint(pulumi.ComponentResource):
                 variant_name=s.variant_name,
                 model_name=args.model_name,
                 serverless_config=aws.sagemaker.EndpointConfigurationProductionVariantServerlessConfigArgs(
-                    memory_size_in_mb=s.memory_size_mb, max_concurrency=s.max_concurrency
+                    memory_size_in_mb=s.require("memory_size_mb"), max_concurrency=s.require("max_concurrency")
                 ),
             )
         else:

@@ -18,10 +18,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from infra.errors import ConfigError
+from offline.cli import EXIT_FINDINGS, EXIT_OK, EXIT_PLATFORM, EXIT_USAGE, description, run
 from offline.emulator import Emulator, EmulatorError
 from offline.rehearsal.report import COMPONENT, RehearsalReport
 from offline.rehearsal.requests import RehearsalError
 from offline.rehearsal.runner import rehearse
+from offline.stacks import StackFileError
 
 # The outputs worth seeing at a glance (the rest are in --json).
 KEY_OUTPUTS = (
@@ -63,7 +65,12 @@ def render(report: RehearsalReport, seconds: float, *, verbose: bool = False) ->
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m offline.rehearsal", description=__doc__.splitlines()[0])
+    """Run the command: a user mistake is one line on stderr and exit 2 (offline.cli's exit codes)."""
+    return run(_main, argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m offline.rehearsal", description=description(__doc__))
     parser.add_argument("--stack", action="append", required=True, help="stack to rehearse (repeatable)")
     parser.add_argument("--artifact", type=Path, help="model.tar.gz to deploy instead of the stack's mlops:artifact")
     parser.add_argument("--json", action="store_true", help="print the reports as JSON")
@@ -86,10 +93,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if not args.json:
                     print(render(report, reports[-1][1], verbose=args.verbose), flush=True)
                     print(flush=True)
-    except (ConfigError, RehearsalError, EmulatorError, FileNotFoundError) as exc:
+    except (ConfigError, StackFileError, FileNotFoundError, RehearsalError, EmulatorError) as exc:
         where = f"stack {current}: " if current else ""
         print(f"error: {where}{exc}", file=sys.stderr)
-        return 2
+        # The input's mistake, the program's request rejected by AWS's model or the emulator, or the
+        # emulator itself failing: three different fixes.
+        if isinstance(exc, EmulatorError):
+            return EXIT_PLATFORM
+        return EXIT_FINDINGS if isinstance(exc, RehearsalError) else EXIT_USAGE
 
     passed = all(report.passed for report, _ in reports)
     if args.json:
@@ -104,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"rehearsal {verdict}: {len(reports)} stacks, {created} resources created, "
             f"{validated} validated-not-emulated, {checks - failed}/{checks} read-back checks passed"
         )
-    return 0 if passed else 1
+    return EXIT_OK if passed else EXIT_FINDINGS
 
 
 if __name__ == "__main__":

@@ -14,12 +14,12 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
-from offline.graph import RecordedResource
+from offline.graph import RecordedResource, reveal
 
 if TYPE_CHECKING:
     from offline.rehearsal.report import RehearsalReport
@@ -87,7 +87,8 @@ def short(value: Any) -> str:
 
 
 def resources_of(report: RehearsalReport, type_token: str) -> list[RecordedResource]:
-    return [r for r in report.plan.resources if r.type == type_token]
+    """The declared resources of a type, secrets revealed: the emulator holds the real values."""
+    return [replace(r, inputs=reveal(r.inputs)) for r in report.plan.resources if r.type == type_token]
 
 
 def as_int(value: Any) -> Any:

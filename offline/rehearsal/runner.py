@@ -37,6 +37,7 @@ from moto.core.utils import camelcase_to_underscores, method_names_from_class
 from offline import tokens
 from offline.emulator import Emulator, client
 from offline.fakes import FAKE_ACCOUNT_ID
+from offline.graph import reveal
 from offline.mocks import StateMocks, run_program
 from offline.rehearsal.gateway import Declared, Handler, State
 from offline.rehearsal.report import COMPONENT, CREATED, VALIDATED_NOT_EMULATED, RehearsalReport, ResourceOutcome
@@ -130,7 +131,7 @@ class EmulatorMocks(StateMocks):
             if handler is None:
                 raise UnsupportedResourceTypeError(args.typ, args.name)
             gateway = _ResourceGateway(self)
-            physical_id, state = handler(gateway, Declared(args.typ, args.name, dict(args.inputs)))
+            physical_id, state = handler(gateway, Declared(args.typ, args.name, reveal(dict(args.inputs))))
         except Exception as exc:
             with self._lock:
                 self.failures.append(exc)

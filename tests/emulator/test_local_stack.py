@@ -14,7 +14,7 @@ import pulumi_aws
 import pytest
 import yaml
 
-from offline.stacks import stack_file
+from offline.stacks import load_stack_config, stack_file
 from tests.emulator.conftest import Rehearsed
 
 pytestmark = pytest.mark.emulator
@@ -34,8 +34,9 @@ def _endpoints() -> dict[str, str]:
 
 def test_the_provider_is_pointed_at_the_local_emulator_only() -> None:
     config = _config()
+    # The region comes from Pulumi.yaml's project config, as the CLI merges it.
+    assert load_stack_config("local")["aws:region"] == "us-east-1"
     assert {k: v for k, v in config.items() if k.startswith("aws:") and k != "aws:endpoints"} == {
-        "aws:region": "us-east-1",
         "aws:accessKey": "local-emulator",
         "aws:secretKey": "local-emulator",
         "aws:skipCredentialsValidation": True,

@@ -43,9 +43,13 @@ def test_environment_defaults_per_stack(artifact: Path) -> None:
         2,
         "canary",
     )
-    assert staging.autoscaling == config.AutoscalingSettings(2, 3, 600.0, 300, 60)
+    assert staging.autoscaling == config.AutoscalingSettings(
+        min=2, max=3, targetInvocationsPerInstance=600.0, scaleInCooldownSeconds=300, scaleOutCooldownSeconds=60
+    )
     assert (prod.endpoint.instance_count, prod.retain_data, prod.data_quality_schedule) == (2, True, "hourly")
-    assert prod.autoscaling == config.AutoscalingSettings(2, 6, 600.0, 600, 60)
+    assert prod.autoscaling == config.AutoscalingSettings(
+        min=2, max=6, targetInvocationsPerInstance=600.0, scaleInCooldownSeconds=600, scaleOutCooldownSeconds=60
+    )
     assert prod.tags == {
         "project": "sagemaker-mlops",
         "stack": "prod",
@@ -134,8 +138,8 @@ DEV_ENDPOINT = {"type": "serverless", "memorySizeMb": 2048, "maxConcurrency": 5}
         (
             "prod",
             {"mlops:endpoint": {**PROD_ENDPOINT, "instanceTyp": "ml.m5.large"}},
-            "[mlops:endpoint.instanceTyp] is not a known setting; known settings of mlops:endpoint are: "
-            "dataCapturePercent, instanceCount, instanceType, maxConcurrency, memorySizeMb, name, "
+            "[mlops:endpoint.instanceTyp] is not a known setting in Pulumi.prod.yaml; did you mean instanceType? "
+            "Known: dataCapturePercent, instanceCount, instanceType, maxConcurrency, memorySizeMb, name, "
             "startupTimeoutSeconds, type, variantName",
         ),
         (
@@ -169,7 +173,7 @@ DEV_ENDPOINT = {"type": "serverless", "memorySizeMb": 2048, "maxConcurrency": 5}
         (
             "prod",
             {"mlops:alarms": {"pageHttps": ["http://pager.example.com"]}},
-            "[mlops:alarms.pageHttps] must list https:// URLs, got 'http://pager.example.com'",
+            "[mlops:alarms.pageHttps] item 0 is not an https:// URL (http://pager...)",
         ),
         (
             "prod",

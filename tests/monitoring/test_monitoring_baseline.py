@@ -291,7 +291,7 @@ def test_penguins_baseline_through_the_cli(tmp_path: Path, capsys: pytest.Captur
 
 def test_cli_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["--data", "data/penguins.csv", "--manifest", str(tmp_path / "missing.json"), "--out", str(tmp_path)])
-    assert code == 1
+    assert code == 2
     err = capsys.readouterr().err
     assert err == f"error: manifest not found: {tmp_path / 'missing.json'} (train first: it writes manifest.json)\n"
 

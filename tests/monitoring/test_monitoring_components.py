@@ -22,7 +22,6 @@ from monitoring.data_quality import (
     DataQualityMonitor,
     DataQualityMonitorArgs,
     drift_alarm_groups,
-    model_monitor_image_uri,
 )
 from monitoring.errors import UserInputError
 from monitoring.notifications import (
@@ -34,6 +33,7 @@ from monitoring.notifications import (
 )
 from offline import tokens
 from offline.fakes import FAKE_ACCOUNT_ID as ACCOUNT
+from offline.graph import reveal
 from offline.mocks import ComponentRecorder
 
 REGION = "us-east-1"
@@ -126,23 +126,24 @@ def test_notifications_resources(mocks: ComponentRecorder) -> pulumi.Output[Any]
         assert policy["arn"] == topic_arn
         assert json.loads(policy["policy"]) == topic_policy_document(topic_arn, ACCOUNT)
         subscriptions = {r.name: mocks.inputs(r.name) for r in mocks.of_type(tokens.SNS_SUBSCRIPTION)}
+        endpoints = (
+            ("email", "oncall@example.com"),
+            ("email", "ml@example.com"),
+            ("https", "https://hooks.example.com/x"),
+        )
+        # Endpoints are secrets: masked in what the engine records, the real value underneath.
         assert subscriptions == {
-            f"prod-alerts-email-{subscription_suffix('oncall@example.com')}": {
+            f"prod-alerts-{protocol}-{subscription_suffix(endpoint)}": {
                 "topic": topic_arn,
-                "protocol": "email",
-                "endpoint": "oncall@example.com",
-            },
-            f"prod-alerts-email-{subscription_suffix('ml@example.com')}": {
-                "topic": topic_arn,
-                "protocol": "email",
-                "endpoint": "ml@example.com",
-            },
-            f"prod-alerts-https-{subscription_suffix('https://hooks.example.com/x')}": {
-                "topic": topic_arn,
-                "protocol": "https",
-                "endpoint": "https://hooks.example.com/x",
-            },
+                "protocol": protocol,
+                "endpoint": "[secret]",
+            }
+            for protocol, endpoint in endpoints
         }
+        assert {
+            reveal(mocks.named(f"prod-alerts-{protocol}-{subscription_suffix(endpoint)}").inputs)["endpoint"]
+            for protocol, endpoint in endpoints
+        } == {endpoint for _, endpoint in endpoints}
         assert len(mocks.resources) == 1 + 1 + 1 + 3  # component, topic, policy, subscriptions
 
     return _after(
@@ -528,25 +529,3 @@ def test_drift_alarm_groups(features: tuple[str, ...], groups: list[tuple[str, .
 def test_data_quality_args_validation(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(UserInputError, match=message):
         _monitor_args(**overrides)
-
-
-@pytest.mark.parametrize(
-    ("region", "uri"),
-    [
-        ("us-east-1", "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"),
-        ("eu-west-1", "468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer"),
-        (
-            "ap-southeast-2",
-            "563025443158.dkr.ecr.ap-southeast-2.amazonaws.com/sagemaker-model-monitor-analyzer",
-        ),
-        ("cn-north-1", "453000072557.dkr.ecr.cn-north-1.amazonaws.com.cn/sagemaker-model-monitor-analyzer"),
-    ],
-)
-def test_model_monitor_image_uri_resolves_offline(region: str, uri: str) -> None:
-    """From the SDK's bundled catalogue; the test runs with fake credentials and never reaches AWS."""
-    assert model_monitor_image_uri(region) == uri
-
-
-def test_model_monitor_image_uri_unknown_region() -> None:
-    with pytest.raises(UserInputError, match="no Model Monitor image for region 'us-gov-west-1'"):
-        model_monitor_image_uri("us-gov-west-1")

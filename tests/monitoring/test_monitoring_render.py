@@ -89,7 +89,7 @@ def test_cli_writes_the_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_cli_reports_a_bad_instance_type(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--out", str(tmp_path / "x.png"), "--instance-type", "ml.m5.huge"]) == 1
+    assert main(["--out", str(tmp_path / "x.png"), "--instance-type", "ml.m5.huge"]) == 2
     assert capsys.readouterr().err.startswith("error: unknown SageMaker instance type 'ml.m5.huge'")
     assert not (tmp_path / "x.png").exists()
 

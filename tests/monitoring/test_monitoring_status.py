@@ -217,7 +217,7 @@ def test_status_json(aws: dict[str, Any], capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_unknown_endpoint_is_one_line(aws: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["status", "--endpoint-name", "nope", "--region", REGION]) == 1
+    assert main(["status", "--endpoint-name", "nope", "--region", REGION]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == "error: endpoint 'nope' not found in us-east-1\n"
@@ -228,7 +228,7 @@ def test_no_credentials_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pyt
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never ask the instance metadata service
-    assert main(["status", "--endpoint-name", ENDPOINT, "--region", REGION]) == 1
+    assert main(["status", "--endpoint-name", ENDPOINT, "--region", REGION]) == 4
     assert capsys.readouterr().err == (
         "error: no AWS credentials found: configure a profile (AWS_PROFILE) or "
         "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY\n"
@@ -249,13 +249,13 @@ def test_no_credentials_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pyt
     ],
 )
 def test_argument_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(argv) == 1
+    assert main(argv) == 2
     assert capsys.readouterr().err.startswith(message)
 
 
 def test_stack_without_pulumi_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
-    assert main(["status", "--stack", "prod"]) == 1
+    assert main(["status", "--stack", "prod"]) == 2
     assert capsys.readouterr().err == (
         "error: --stack needs the Pulumi CLI on PATH; without it pass --endpoint-name and --region instead\n"
     )
