@@ -99,9 +99,20 @@ class TextAnalyzer:
     # -- public -----------------------------------------------------------------------------------------
 
     def analyze(
-        self, documents: Sequence[str], analysis: Analysis, language: str | None = None
+        self,
+        documents: Sequence[str],
+        analysis: Analysis,
+        language: str | None = None,
+        detected: Sequence[DocumentResult] | None = None,
     ) -> list[DocumentResult]:
-        """One `DocumentResult` per document, in input order."""
+        """One `DocumentResult` per document, in input order.
+
+        `language` applies to every document. Without it, each document's language comes from
+        `detected` (the output of `detect_languages` for the same documents, to detect once for several
+        analyses) or, failing that, from a BatchDetectDominantLanguage call made here.
+        """
+        if detected is not None and len(detected) != len(documents):
+            raise TextInputError(f"detected has {len(detected)} entries for {len(documents)} documents")
         spec = SPECS[analysis]
         if analysis is Analysis.CUSTOM_ENTITIES and not self._endpoint_arn:
             raise TextInputError("custom entities need the recognizer's endpoint ARN (endpoint_arn=...)")
@@ -121,11 +132,16 @@ class TextAnalyzer:
         languages: dict[int, str | None] = {index: language for index in range(len(documents))}
         if spec.needs_language and language is None:
             pending = [index for index in range(len(documents)) if index not in errors]
-            for index, detected in zip(pending, self._detect([documents[i] for i in pending]), strict=True):
-                if detected.error is not None:
-                    errors[index] = detected.error
+            found = (
+                [detected[index] for index in pending]
+                if detected is not None
+                else self._detect([documents[index] for index in pending])
+            )
+            for index, outcome in zip(pending, found, strict=True):
+                if outcome.error is not None:
+                    errors[index] = outcome.error
                     continue
-                code = detected.language
+                code = outcome.language
                 supported = self.supported_languages(analysis)
                 if code not in supported:
                     errors[index] = DocumentError(
@@ -149,8 +165,22 @@ class TextAnalyzer:
         return self._assemble(documents, analysis, languages, chunk_counts, errors, pieces, answers)
 
     def detect_languages(self, documents: Sequence[str]) -> list[DocumentResult]:
-        """The dominant languages of each document (all chunks, scores weighted by chunk length)."""
-        return self.analyze(documents, Analysis.DOMINANT_LANGUAGE)
+        """Each document's top language (`language`), judged from its first chunk; reusable as `detected`."""
+        results: list[DocumentResult] = []
+        nonempty = [index for index, text in enumerate(documents) if text.strip()]
+        found = dict(zip(nonempty, self._detect([documents[index] for index in nonempty]), strict=True))
+        for index in range(len(documents)):
+            if index in found:
+                outcome = found[index]
+                results.append(
+                    DocumentResult(
+                        index, Analysis.DOMINANT_LANGUAGE, outcome.language, 1, outcome.result, outcome.error
+                    )
+                )
+            else:
+                error = DocumentError("EMPTY_DOCUMENT", "the document has no text to analyse")
+                results.append(DocumentResult(index, Analysis.DOMINANT_LANGUAGE, None, 0, error=error))
+        return results
 
     def supported_languages(self, analysis: Analysis) -> tuple[str, ...]:
         """Language codes the operation accepts, read from botocore's service model."""
