@@ -363,9 +363,11 @@ def validate(data: TrainingData) -> Report:
     declared = _check_entity_types(data, report)
 
     documents: dict[str, list[str]] = {}
+    unreadable = False
     for path in data.documents:
         text = _read(path, report)
         if text is None:
+            unreadable = True
             continue
         if path.name in documents:
             report.problems.append(
@@ -393,6 +395,9 @@ def validate(data: TrainingData) -> Report:
                 f"to 100 MB; {'add' if report.corpus_bytes < MIN_CORPUS_BYTES else 'remove'} documents",
             )
         )
+    if unreadable:
+        # Every annotation or entry would be checked against a missing file: fix the documents first.
+        return report
     if data.annotations is not None:
         _check_annotations(data, data.annotations, documents, declared, report)
     elif data.entity_list is not None:
