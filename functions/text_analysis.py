@@ -147,7 +147,7 @@ def _put_lines(services: Services, settings: Settings, bucket: str, key: str, bo
 
 
 def _records(key: str, lines: list[int], results: list[DocumentResult]) -> list[dict[str, Any]]:
-    return [{"File": key, "Line": lines[result.index], **result.to_record()} for result in results]
+    return [{"SourceKey": key, "Line": lines[result.index], **result.to_record()} for result in results]
 
 
 def analyse_object(bucket: str, key: str, services: Services, settings: Settings) -> dict[str, Any]:
@@ -236,7 +236,7 @@ def complete_pending(bucket: str, services: Services, settings: Settings) -> dic
                 continue
             if status.status == "COMPLETED":
                 records = [
-                    {"File": marker["SourceKey"], **record} for record in fetch_results(services.s3, kind, status)
+                    {"SourceKey": marker["SourceKey"], **record} for record in fetch_results(services.s3, kind, status)
                 ]
                 _put_lines(services, settings, bucket, marker["ResultsKey"], to_json_lines(records))
                 done.append(status.job_id)
