@@ -214,3 +214,64 @@ def test_detected_languages_are_reused_across_analyses() -> None:
     analyzer.analyze(documents, Analysis.ENTITIES, detected=detected)
     analyzer.analyze(documents, Analysis.SENTIMENT, detected=detected)
     assert fake.operations() == ["BatchDetectDominantLanguage", "BatchDetectEntities", "BatchDetectSentiment"]
+
+
+def test_syntax_tokens_and_targeted_sentiment_mentions_move_into_the_original() -> None:
+    def tokens(operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        results: list[dict[str, Any]] = []
+        for index, text in enumerate(body["TextList"]):
+            words = [m for m in ENTITY_WORDS.finditer(text)]
+            if operation == "BatchDetectSyntax":
+                syntax = [
+                    {
+                        "TokenId": n + 1,
+                        "Text": m.group(0),
+                        "BeginOffset": m.start(),
+                        "EndOffset": m.end(),
+                        "PartOfSpeech": {"Tag": "PROPN", "Score": 0.99},
+                    }
+                    for n, m in enumerate(words)
+                ]
+                results.append({"Index": index, "SyntaxTokens": syntax})
+            else:
+                entities = [
+                    {
+                        "DescriptiveMentionIndex": [0],
+                        "Mentions": [
+                            {
+                                "Score": 0.9,
+                                "GroupScore": 1.0,
+                                "Text": m.group(0),
+                                "Type": "OTHER",
+                                "MentionSentiment": {"Sentiment": "NEUTRAL"},
+                                "BeginOffset": m.start(),
+                                "EndOffset": m.end(),
+                            }
+                        ],
+                    }
+                    for m in words
+                ]
+                results.append({"Index": index, "Entities": entities})
+        return {"ResultList": results, "ErrorList": []}
+
+    text = "Gentoo chicks hatch on Biscoe. " * 300  # 9,300 bytes: two chunks
+    analyzer = TextAnalyzer(FakeComprehend(tokens).client)
+    (syntax,) = analyzer.analyze([text], Analysis.SYNTAX, "en")
+    (targeted,) = analyzer.analyze([text], Analysis.TARGETED_SENTIMENT, "en")
+    assert syntax.chunks == targeted.chunks == 2
+    assert syntax.result is not None
+    assert targeted.result is not None
+    assert [text[t["BeginOffset"] : t["EndOffset"]] for t in syntax.result["SyntaxTokens"]] == [
+        "Gentoo",
+        "Biscoe",
+    ] * 300
+    mentions = [m for entity in targeted.result["Entities"] for m in entity["Mentions"]]
+    assert [text[m["BeginOffset"] : m["EndOffset"]] for m in mentions] == ["Gentoo", "Biscoe"] * 300
+
+
+def test_clients_built_here_leave_retries_to_the_retry_policy() -> None:
+    from client.text.retry import comprehend_client
+
+    client = comprehend_client("eu-west-1")
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 1}
+    assert client.meta.region_name == "eu-west-1"

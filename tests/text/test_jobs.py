@@ -118,8 +118,8 @@ def test_wait_polls_until_completed_and_reports_progress() -> None:
     stub = Stubber(client)
     stub.add_response("start_entities_detection_job", {"JobId": "job-1", "JobStatus": "SUBMITTED"})
     stub.add_client_error("describe_entities_detection_job", "TooManyRequestsException", "slow down")
-    for status in ("SUBMITTED", "IN_PROGRESS", "COMPLETED"):
-        stub.add_response("describe_entities_detection_job", describe_response(status), {"JobId": "job-1"})
+    for state in ("SUBMITTED", "IN_PROGRESS", "COMPLETED"):
+        stub.add_response("describe_entities_detection_job", describe_response(state), {"JobId": "job-1"})
     ticks = iter([0.0, 30.0, 60.0, 90.0])
     sleeps: list[float] = []
     seen: list[tuple[str, float]] = []

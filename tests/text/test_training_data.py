@@ -41,10 +41,12 @@ def good_annotations(count: int = 30) -> list[str]:
 
 
 def test_the_bundled_example_passes_both_ways() -> None:
-    for source in ({"annotations": DATA / "annotations.csv"}, {"entity_list": DATA / "entity_list.csv"}):
-        report = validate(
-            TrainingData(documents=(DATA / "documents.txt",), entity_types=("SPECIES", "ISLAND"), **source)
-        )
+    documents = (DATA / "documents.txt",)
+    for data in (
+        TrainingData(documents=documents, entity_types=("SPECIES", "ISLAND"), annotations=DATA / "annotations.csv"),
+        TrainingData(documents=documents, entity_types=("SPECIES", "ISLAND"), entity_list=DATA / "entity_list.csv"),
+    ):
+        report = validate(data)
         assert report.problems == []
         assert report.documents == 344
         assert report.corpus_bytes == 31_887
