@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import io
 import re
 import sys
@@ -403,6 +404,24 @@ def validate(data: TrainingData) -> Report:
     elif data.entity_list is not None:
         _check_entity_list(data.entity_list, documents, declared, report)
     return report
+
+
+def version_name(data: TrainingData) -> str:
+    """A recognizer `VersionName` that changes exactly when the training data or entity types change.
+
+    CreateEntityRecognizer with a new VersionName trains a new version beside the old one, so a retrain
+    is a new resource in the plan, never an in-place surprise. The name is `v-` and the first 16 hex
+    digits of a SHA-256 over the entity types, the input format and every file's name and bytes
+    (VersionName allows letters, digits and hyphens, at most 63 characters).
+    """
+    digest = hashlib.sha256()
+    digest.update(",".join(sorted(data.entity_types)).encode())
+    digest.update(b"ONE_DOC_PER_LINE" if data.one_doc_per_line else b"ONE_DOC_PER_FILE")
+    for path in [*data.documents, *(p for p in (data.annotations, data.entity_list) if p is not None)]:
+        content = path.read_bytes()
+        digest.update(f"\0{path.name}\0{len(content)}\0".encode())
+        digest.update(content)
+    return f"v-{digest.hexdigest()[:16]}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,6 +7,7 @@ test split). They prove each documented rule is enforced with the exact line to 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from client.text import training_data
-from client.text.training_data import Problem, TrainingData, validate
+from client.text.training_data import Problem, TrainingData, validate, version_name
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "comprehend"
 REPO = DATA.parents[1]
@@ -253,3 +254,22 @@ def test_module_entry_point_runs() -> None:
     )
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout.startswith("training data OK: 344 documents")
+
+
+def test_version_name_changes_exactly_with_the_training_data(tmp_path: Path) -> None:
+    data = write_set(tmp_path, good_documents(), "\n".join(good_annotations()) + "\n")
+    first = version_name(data)
+    assert re.fullmatch(r"v-[0-9a-f]{16}", first)
+    assert version_name(data) == first
+    assert version_name(TrainingData(data.documents, ("SPECIES", "ISLAND"), data.annotations)) != first
+    data.documents[0].write_text(good_documents(61), encoding="utf-8")
+    assert version_name(data) != first
+
+
+def test_version_name_of_the_bundled_example_is_pinned() -> None:
+    """A change to the example data must show up here as a new recognizer version."""
+    data = TrainingData((DATA / "documents.txt",), ("SPECIES", "ISLAND"), DATA / "annotations.csv")
+    assert version_name(data) == version_name(
+        TrainingData((DATA / "documents.txt",), ("ISLAND", "SPECIES"), DATA / "annotations.csv")
+    )
+    assert version_name(data) == "v-095c3967dbabe70a"
