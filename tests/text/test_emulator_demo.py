@@ -7,6 +7,11 @@ here and the README list is updated with it, and they show which pipeline steps 
 
 from __future__ import annotations
 
+import socket
+
+import pytest
+from moto.server import ThreadedMotoServer
+
 from client.text.emulator_demo import emulator_operations, run_text_pipeline_on_emulator
 
 NOT_IMPLEMENTED_IN_MOTO_5_2_5 = [
@@ -74,3 +79,23 @@ def test_the_pipeline_on_the_emulator_labels_every_answer() -> None:
         "offsets [(230, 259), (334, 349)] beyond the 102-character text"
     )
     assert lines[10].endswith("stays SUBMITTED: the emulator never runs jobs or writes output.tar.gz")
+
+
+@pytest.mark.emulator
+def test_the_pipeline_against_a_moto_server_labels_the_same_way() -> None:
+    """A moto server answers missing operations with a bare HTTP 500 instead of raising in process."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        report = run_text_pipeline_on_emulator(f"http://127.0.0.1:{port}", out=lambda _: None)
+    finally:
+        server.stop()
+    assert [label for label in report.labels.values()].count("NOT IMPLEMENTED") == 3
+    assert report.labels["real time key_phrases (one document per call)"] == "FIXED"
+    assert report.lines[4] == (
+        "[NOT IMPLEMENTED] real time entities (Batch*): BatchDetectEntities: every document failed (500): "
+        "not in the emulator"
+    )
