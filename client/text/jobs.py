@@ -6,6 +6,10 @@ job's description gives in `OutputDataConfig.S3Uri`. PII jobs are the exception:
 `<input file>.out` files under that folder, no archive. Entities, key phrases and sentiment archives hold
 one JSON document per line (file `output`); topic modelling holds `topic-terms.csv` and `doc-topics.csv`.
 
+Topic modelling: AWS's API reference carries a notice that topic modelling (with event detection) is no
+longer available to new customers from 30 April 2026; accounts that used it before keep it. The request
+is kept for those; a new account gets Comprehend's refusal from `start` (a botocore ClientError).
+
 Encryption: `VolumeKmsKeyId` encrypts the storage of the instances that run the job, `KmsKeyId` in
 `OutputDataConfig` the results written to S3. The job's data-access role needs the key (see `iam`).
 """
