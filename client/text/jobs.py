@@ -7,8 +7,8 @@ job's description gives in `OutputDataConfig.S3Uri`. PII jobs are the exception:
 one JSON document per line (file `output`); topic modelling holds `topic-terms.csv` and `doc-topics.csv`.
 
 Topic modelling: AWS's API reference carries a notice that topic modelling (with event detection) is no
-longer available to new customers from 30 April 2026; accounts that used it before keep it. The request
-is kept for those; a new account gets Comprehend's refusal from `start` (a botocore ClientError).
+longer available to new customers from 30 April 2026 ("Amazon Comprehend feature availability change"). The request
+is kept for existing customers; a new account gets Comprehend's refusal from `start` (a botocore ClientError).
 
 Encryption: `VolumeKmsKeyId` encrypts the storage of the instances that run the job, `KmsKeyId` in
 `OutputDataConfig` the results written to S3. The job's data-access role needs the key (see `iam`).
