@@ -1,0 +1,1 @@
+"""Client libraries that call the platform's AWS services from application code."""
