@@ -1,0 +1,1 @@
+"""What applications import to call the platform's models (``client.endpoint``: a SageMaker endpoint)."""

@@ -1,0 +1,1 @@
+"""What runs in AWS Lambda: S3 batch scoring (``functions.scoring``) and the HTTP API (``functions.http_api``)."""
