@@ -120,7 +120,7 @@ class EndpointClient:
             connect_timeout=5,
             user_agent_extra="mlops-client",
         )
-        self._runtime = (session or boto3.session.Session()).client(
+        self.runtime = (session or boto3.session.Session()).client(
             "sagemaker-runtime", region_name=region, endpoint_url=endpoint_url, config=config
         )
         self.requests_sent = 0
@@ -169,7 +169,7 @@ class EndpointClient:
     def _invoke(self, body: bytes, expected: int, *, first_row: int) -> list[Prediction]:
         self.requests_sent += 1
         try:
-            response = self._runtime.invoke_endpoint(
+            response = self.runtime.invoke_endpoint(
                 EndpointName=self.endpoint_name, Body=body, ContentType=CSV, Accept=JSON
             )
             answer = response["Body"].read()

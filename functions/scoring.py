@@ -111,7 +111,7 @@ class SourceObject:
 class Outcome:
     key: str
     status: str  # scored | duplicate | superseded | rejected | failed | ignored
-    rows: int = 0
+    rows: int | None = None
     output: str | None = None
     reason: str | None = None
 
@@ -320,7 +320,8 @@ def csv_rows(body: Any) -> Iterator[list[str]]:
             if row and any(cell.strip() for cell in row):
                 yield row
     except UnicodeDecodeError:
-        raise BadInputError(f"the file is not UTF-8 text (bad bytes near line {reader.line_num + 1})") from None
+        # The decoder works on blocks of the stream, so no line number is known here.
+        raise BadInputError("the file is not UTF-8 text; export it as CSV UTF-8 and upload it again") from None
     except csv.Error as exc:
         raise BadInputError(f"malformed CSV at line {reader.line_num}: {exc}") from None
 
