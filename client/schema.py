@@ -94,16 +94,25 @@ class ModelSchema:
         present = list(columns)
         known = set(self.names)
         unknown = [name for name in present if name not in known and name != self.target]
+        missing = [name for name in self.names if name not in present]
+        # An unknown column closest to a missing feature is that feature misspelt: one problem, not two.
+        misspelt: dict[str, str] = {}
+        for name in unknown:
+            guess = self.nearest(name)
+            if guess in missing and guess not in misspelt.values():
+                misspelt[name] = guess
         problems = []
-        for name in self.names:
-            if name in present:
-                continue
-            hint = next((u for u in unknown if self.nearest(u) == name), None)
+        for feature in missing:
+            typo = next((name for name, meant in misspelt.items() if meant == feature), None)
             problems.append(
-                f"missing feature '{name}'" + (f" (is '{_shown(hint)}' a misspelling of it?)" if hint else "")
+                f"unknown feature '{_shown(typo)}' (did you mean '{feature}'?)"
+                if typo is not None
+                else f"missing feature '{feature}'"
             )
         if not allow_extra:
             for name in unknown:
+                if name in misspelt:
+                    continue
                 guess = self.nearest(name)
                 problems.append(f"unknown feature '{_shown(name)}'" + (f" (did you mean '{guess}'?)" if guess else ""))
         return problems

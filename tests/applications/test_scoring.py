@@ -165,7 +165,7 @@ def test_bad_value_gives_an_error_report_and_no_predictions(model: Model) -> Non
         (
             b"island,bill_lenght_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year\n"
             b"Torgersen,39.1,18.7,181,3750,male,2007\n",
-            "header line: missing feature 'bill_length_mm' (is 'bill_lenght_mm' a misspelling of it?); the first "
+            "header line: unknown feature 'bill_lenght_mm' (did you mean 'bill_length_mm'?); the first "
             "line must name every feature: island, bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g, "
             "sex, year",
         ),
