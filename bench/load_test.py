@@ -214,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("no step was sustainable (errors or latency from the first step); check the endpoint", file=sys.stderr)
         return 3
     per_instance = best / args.instances
+    best_step = next(step for step in steps if step.rps == best)
+    print(f"sustainable concurrency per instance: {max(1, best_step.concurrency // args.instances)}")
     value = target_value(per_instance, args.safety_factor)
     print(f"max sustainable RPS per instance: {per_instance:.1f}")
     print(f"target-tracking value (RPS x 60 x {args.safety_factor:g}): {value:.0f} invocations per instance per minute")

@@ -19,9 +19,10 @@ from client.schema import ModelSchema
 
 
 def example_record(schema: ModelSchema, statistics: Mapping[str, Any] | Path) -> dict[str, str | float]:
-    if isinstance(statistics, Path):
-        statistics = json.loads(statistics.read_text(encoding="utf-8"))
-    by_name = {str(f.get("name")): f for f in statistics.get("features", [])}
+    document: Mapping[str, Any] = (
+        json.loads(statistics.read_text(encoding="utf-8")) if isinstance(statistics, Path) else statistics
+    )
+    by_name = {str(f.get("name")): f for f in document.get("features", [])}
     record: dict[str, str | float] = {}
     for feature in schema.features:
         stats = by_name.get(feature.name)
