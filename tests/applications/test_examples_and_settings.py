@@ -12,7 +12,6 @@ import uuid
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from client.endpoint import EndpointClient
 from client.examples import example_record, invoke_command
@@ -151,10 +150,10 @@ def test_lambda_entry_points_configured_by_environment(model: Model, monkeypatch
     assert json.loads(answer["body"])["predictions"][0]["label"] == "Adelie"
 
 
-@mock_aws
-def test_role_documents_pass_iam_policy_grammar() -> None:
+def test_role_documents_pass_iam_policy_grammar(aws_emulator: str) -> None:
     """moto checks the IAM grammar (versions, effects, ARNs, condition blocks); not IAM's evaluation."""
-    iam = boto3.client("iam", region_name="us-east-1")
+    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=aws_emulator)
+    suffix = uuid.uuid4().hex[:8]
     scoring_doc = policies.scoring_role_policy(
         region="us-east-1",
         account_id="123456789012",
@@ -167,7 +166,12 @@ def test_role_documents_pass_iam_policy_grammar() -> None:
     api_doc = policies.predict_api_role_policy(
         region="us-east-1", account_id="123456789012", endpoint_name="e", log_group_name="/aws/lambda/g"
     )
-    for name, document in (("scoring", scoring_doc), ("api", api_doc)):
+    for name, document in ((f"scoring-{suffix}", scoring_doc), (f"api-{suffix}", api_doc)):
         iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(document))
-    iam.create_role(RoleName="fn", AssumeRolePolicyDocument=json.dumps(policies.lambda_trust_policy()))
-    assert sorted(p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]) == ["api", "scoring"]
+    iam.create_role(RoleName=f"fn-{suffix}", AssumeRolePolicyDocument=json.dumps(policies.lambda_trust_policy()))
+    names = {p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]}
+    assert {f"scoring-{suffix}", f"api-{suffix}"} <= names
+    # The check is live: a broken statement is refused.
+    broken = {**api_doc, "Statement": [{**api_doc["Statement"][0], "Effect": "Maybe"}]}
+    with pytest.raises(iam.exceptions.MalformedPolicyDocumentException):
+        iam.create_policy(PolicyName=f"broken-{suffix}", PolicyDocument=json.dumps(broken))
