@@ -132,7 +132,7 @@ class ModelSchema:
         for offset, record in enumerate(records):
             row = first_row + offset
             if not isinstance(record, Mapping):
-                raise SchemaError(f"record {row} is a {type(record).__name__}; send mappings of feature to value")
+                raise SchemaError(f"record {row} is of type {type(record).__name__}; send mappings of feature to value")
             self.check_columns([str(key) for key in record], f"record {row}")
             out.append(self.cells(record, row))
         return out

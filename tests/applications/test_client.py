@@ -226,12 +226,13 @@ OK = (200, None, [{"label": "Adelie", "probabilities": {"Adelie": 0.9, "Chinstra
         ((400, "ThrottlingException", {"Message": "Rate exceeded"}), 2),
     ],
 )
+@pytest.mark.parametrize("mode", ["standard", "adaptive"])
 def test_throttling_and_5xx_are_retried(
-    model: Model, stand_in: tuple[str, Script], first: tuple[int, str, dict[str, Any]], calls: int
+    model: Model, stand_in: tuple[str, Script], first: tuple[int, str, dict[str, Any]], calls: int, mode: str
 ) -> None:
     url, script = stand_in
     script.answers = [first, OK]
-    predictions = make(model, url, max_attempts=3).predict([RECORDS[0]])
+    predictions = make(model, url, max_attempts=3, retry_mode=mode).predict([RECORDS[0]])
     assert [p.label for p in predictions] == ["Adelie"]
     assert script.calls == calls
 

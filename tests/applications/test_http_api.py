@@ -178,3 +178,24 @@ def test_logs_never_carry_the_body(model: Model, runtime: Runtime, caplog: pytes
         "request JKJaXmPLvHcESHA=: status 200, 1 record(s)",
         "request JKJaXmPLvHcESHA=: status 400, 0 record(s)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("null", 'send a record, a non-empty list of records or {"instances": [records]}'),
+        ("7", 'send a record, a non-empty list of records or {"instances": [records]}'),
+        ('"text"', 'send a record, a non-empty list of records or {"instances": [records]}'),
+        ('{"instances": 5}', 'send a record, a non-empty list of records or {"instances": [records]}'),
+        ("[1, 2]", "record 1 is of type int; send mappings of feature to value"),
+        ("[[1, 2]]", "record 1 is of type list; send mappings of feature to value"),
+        ("[" * 100_000 + "]" * 100_000, "the JSON body is nested too deeply"),
+        ('{"island": {"a": 1}}', None),
+    ],
+    ids=["null", "number", "string", "instances-number", "numbers", "arrays", "deep", "object-value"],
+)
+def test_odd_bodies_are_400_never_500(model: Model, body: str, message: str | None) -> None:
+    status, answer = call(api(model, max_request_bytes=10 * 1024 * 1024), body=body)
+    assert (status, answer["error"]) == (400, "BadRequest")
+    if message is not None:
+        assert answer["message"] == message
