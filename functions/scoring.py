@@ -130,7 +130,11 @@ class Scorer:
     def handle(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         outcomes = [self.score(source, context) for source in sources(event)]
         for outcome in outcomes:
-            logger.info("scoring %s", json.dumps(outcome.as_dict()))
+            logged = outcome.as_dict()
+            if outcome.status == REJECTED:
+                # The reason quotes the file's cells; it lives in the report, not in the logs.
+                logged.pop("reason", None)
+            logger.info("scoring %s", json.dumps(logged))
         return {"results": [outcome.as_dict() for outcome in outcomes]}
 
     def score(self, source: SourceObject | Outcome, context: LambdaContext) -> Outcome:

@@ -134,7 +134,8 @@ def test_new_version_is_scored_and_a_late_event_for_the_old_one_is_skipped(model
     assert len(w.text("predictions/a.csv").splitlines()) == 6
 
 
-def test_bad_value_gives_an_error_report_and_no_predictions(model: Model) -> None:
+def test_bad_value_gives_an_error_report_and_no_predictions(model: Model, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="functions.scoring")
     w = world(model)
     rows = [ROWS[i % len(ROWS)] for i in range(3000)]
     rows[2499] = "Adelie,Torgersen,forty,18.7,181,3750,male,2007"
@@ -153,6 +154,9 @@ def test_bad_value_gives_an_error_report_and_no_predictions(model: Model) -> Non
     assert report["reason"] == reason
     assert w.keys() == ["incoming/bad.csv", "incoming/bad.csv.error.json"]
     assert w.s3.list_multipart_uploads(Bucket=w.bucket).get("Uploads", []) == []
+    assert [r.getMessage() for r in caplog.records if r.name == "functions.scoring"] == [
+        'scoring {"key": "incoming/bad.csv", "status": "rejected", "output": "incoming/bad.csv.error.json"}'
+    ]
     # Rejected is final for this version: a re-delivery writes no second report.
     versions = w.versions()
     assert w.scorer.handle(event, Context())["results"][0]["status"] == "duplicate"
