@@ -70,11 +70,14 @@ class World:
         return str(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read().decode())
 
 
-def world(model: Model, *, max_object_bytes: int = 256 * 1024 * 1024, rows_per_chunk: int = 2000) -> World:
+def world(
+    model: Model, *, max_object_bytes: int = 256 * 1024 * 1024, rows_per_chunk: int = 2000, versioned: bool = True
+) -> World:
     s3, sqs = boto3.client("s3", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
     bucket = f"scoring-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=bucket)
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    if versioned:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     queue_url = sqs.create_queue(QueueName=f"dlq-{uuid.uuid4().hex[:12]}")["QueueUrl"]
     endpoint = EndpointSettings("sagemaker-mlops-dev", "realtime", "us-east-1", model.manifest)
     settings = ScoringSettings(endpoint, queue_url, max_object_bytes, rows_per_chunk, time_margin_seconds=30)
@@ -122,6 +125,17 @@ def test_redelivery_of_the_same_version_does_nothing(model: Model) -> None:
     assert again == {"results": [{"key": "incoming/a.csv", "status": "duplicate", "reason": "version already scored"}]}
     assert w.versions() == versions
     assert w.scorer.client.requests_sent == sent
+
+
+def test_unversioned_bucket_is_idempotent_by_etag(model: Model) -> None:
+    w = world(model, versioned=False)
+    event = w.upload("incoming/a.csv", with_ids(ROWS[:5]))
+    assert "versionId" not in event["Records"][0]["s3"]["object"]
+    assert w.scorer.handle(event, Context())["results"][0]["status"] == "scored"
+    assert w.scorer.handle(event, Context())["results"][0]["status"] == "duplicate"
+    w.upload("incoming/a.csv", with_ids(ROWS[:7]))  # overwritten in place: the old event is now stale
+    assert w.scorer.handle(event, Context())["results"][0]["status"] == "superseded"
+    assert len(w.text("predictions/a.csv").splitlines()) == 6
 
 
 def test_new_version_is_scored_and_a_late_event_for_the_old_one_is_skipped(model: Model) -> None:
