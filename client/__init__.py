@@ -1,1 +1,1 @@
-"""Client libraries that call the platform's AWS services from application code."""
+"""What applications import: the SageMaker endpoint client (client.endpoint) and text analysis with Amazon Comprehend (client.text)."""

@@ -1,1 +1,1 @@
-"""AWS Lambda handlers deployed by the stacks."""
+"""What runs in AWS Lambda: S3 batch scoring (functions.scoring), the HTTP API (functions.http_api) and text analysis (functions.text_analysis)."""

@@ -4,7 +4,8 @@ The artifact is unpacked the way SageMaker does (into a model directory), and th
 from that directory's ``code/inference.py`` — the very file the AWS container would import — not from
 this package. Contract: ``GET /ping`` answers 200 once the model is loaded; ``POST /invocations`` takes
 ``text/csv`` or ``application/json`` and answers with the handlers' content type; a client error answers
-its status (400, 406, 413, 415) with a JSON body; a worker is never crashed by a request.
+its status (400, 406, 413, 415) with a JSON body; a worker is never crashed by a request. The same
+server answers the SageMaker Runtime API's ``POST /endpoints/{name}/invocations`` (``runtime_api``).
 
 ``python -m training.serve --artifact build/model.tar.gz --port 8080`` (``make serve``). Binds 127.0.0.1
 only. SIGTERM or Ctrl-C drains in-flight requests (gunicorn's graceful shutdown), as SageMaker allows a
@@ -28,6 +29,8 @@ from typing import Any
 
 from flask import Flask, Response, request
 from gunicorn.app.base import BaseApplication
+
+from training import runtime_api
 
 HOST = "127.0.0.1"
 # SageMaker realtime endpoints accept at most 6 MB per invocation (serverless: 4 MB).
@@ -117,6 +120,8 @@ def create_app(model_dir: Path) -> Flask:
         response = Response(body, status=200, mimetype=content_type)
         response.headers["X-Model-Latency-Ms"] = f"{(time.perf_counter() - started) * 1000:.2f}"
         return response
+
+    runtime_api.mount(app, invocations)
 
     @app.errorhandler(404)
     def not_found(_: Any) -> Response:
