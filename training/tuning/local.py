@@ -207,10 +207,11 @@ class _Completion:
         self.results = results
         self.reason: str | None = None
 
-    def __call__(self, study: optuna.Study, _trial: optuna.trial.FrozenTrial) -> None:
+    def check(self) -> str | None:
+        """Why the search should stop now, over trials in the order they finished; None to go on."""
         finished = [r for r in self.results() if r.status == "Completed" and r.objective is not None]
         if not finished:
-            return
+            return None
         sign = 1.0 if self.space.objective.type == "Maximize" else -1.0
         target = self.space.budget.target_objective
         patience = self.space.budget.stop_after_jobs_not_improving
@@ -223,9 +224,14 @@ class _Completion:
             else:
                 since += 1
         if target is not None and best >= sign * target:
-            self.reason = f"target objective {target} reached"
-        elif patience is not None and since >= patience:
-            self.reason = f"{since} finished trials in a row did not improve on the best"
+            return f"target objective {target} reached"
+        if patience is not None and since >= patience:
+            return f"{since} finished trials in a row did not improve on the best"
+        return None
+
+    def __call__(self, study: optuna.Study, _trial: optuna.trial.FrozenTrial) -> None:
+        if self.reason is None:
+            self.reason = self.check()
         if self.reason is not None:
             study.stop()
 
@@ -298,7 +304,9 @@ def run(
         reference = execute(-1, {}, out / "baseline")
         progress(_progress_line(reference, space.trial_count(), label="baseline (untuned defaults)"))
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # Our progress line reports every trial, failures with their one-line reason; Optuna's own log would
+    # repeat a failed trial with a traceback of the objective function.
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = optuna.create_study(
         direction="maximize" if space.objective.type == "Maximize" else "minimize", sampler=sampler(space)
     )

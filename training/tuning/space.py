@@ -255,7 +255,7 @@ def _check_parameter(name: str, spec: IntegerRange | ContinuousRange | Categoric
         )
     kind = TUNABLE_KINDS[name]
     if spec.type != kind and spec.type != "categorical":
-        raise ValueError(f"{where}: {name} is a {kind} hyperparameter, not {spec.type}; use type: {kind}")
+        raise ValueError(f"{where}: {name} takes {kind} values, not {spec.type}; use type: {kind} (or categorical)")
     if isinstance(spec, CategoricalRange):
         for value in spec.values:
             _parse(where, name, value)
@@ -304,8 +304,8 @@ def load(path: Path) -> SearchSpace:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        raise SearchSpaceError(f"{path}{line}: not valid YAML; fix the syntax") from None
+        line = f" line {mark.line + 1}:" if mark is not None else ""
+        raise SearchSpaceError(f"{path}:{line} not valid YAML; fix the syntax") from None
     if not isinstance(document, dict):
         raise SearchSpaceError(f"{path}: expected a mapping with objective, strategy, budget and parameters")
     return parse(document, str(path))
