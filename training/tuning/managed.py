@@ -88,6 +88,17 @@ def build_tuner(space: SearchSpace, spec: JobSpec, session: Any, base_tuning_job
     )
 
 
+def start(tuner: Any, channels: Mapping[str, str], job_name: str | None) -> None:
+    """``tune(wait=False)``, then remove the SDK's staging directory (the SDK leaves it to the garbage
+    collector, which warns)."""
+    try:
+        tuner.tune(inputs=dict(channels), job_name=job_name, wait=False)
+    finally:
+        staging = getattr(tuner.model_trainer, "_tuner_temp_dir", None)
+        if staging is not None:
+            staging.cleanup()
+
+
 class _Captured(Exception):  # noqa: N818 - control flow, never reaches the user
     def __init__(self, params: dict[str, Any]) -> None:
         super().__init__("CreateHyperParameterTuningJob captured")
@@ -179,7 +190,7 @@ def dry_run_request(
     try:
         spec = spec_for(role or DRY_RUN_ROLE)
         tuner = build_tuner(space, spec, session)
-        tuner.tune(inputs=spec.channels, job_name=job_name, wait=False)
+        start(tuner, spec.channels, job_name)
     except _Captured as captured:
         answered = [f"{service}:{operation}" for service, operation, _ in offline.calls[:-1]]
         for refused in offline.refused:
@@ -263,7 +274,7 @@ def run_managed(space: SearchSpace, spec: JobSpec, session: Any, args: argparse.
     from ..watch import wait_for_tuning_job
 
     tuner = build_tuner(space, spec, session)
-    tuner.tune(inputs=spec.channels, job_name=args.job_name, wait=False)
+    start(tuner, spec.channels, args.job_name)
     name = tuner.latest_tuning_job.hyper_parameter_tuning_job_name
     client = session.sagemaker_client
     result = wait_for_tuning_job(client, name, poll_seconds=args.poll_seconds)
