@@ -21,6 +21,7 @@ import optuna
 import pytest
 import yaml
 
+from training.errors import UserError
 from training.launch import metric_definitions
 from training.tuning import local, space
 from training.tuning.report import Trial
@@ -179,9 +180,13 @@ def test_a_real_grid_search_on_the_bundled_data(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SM_")}
+    # Relative --data and --out, as `make tune` passes them (trials run in another working directory).
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "penguins.csv").write_bytes(PENGUINS.read_bytes())
     completed = subprocess.run(
-        [sys.executable, "-m", "training.tuning", "--space", str(path), "local", "--out", str(out)],
-        cwd=REPO,
+        [sys.executable, "-m", "training.tuning", "--space", str(path), "local", "--data", "data/penguins.csv"]
+        + ["--out", "out"],
+        cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
@@ -209,7 +214,7 @@ def test_a_real_grid_search_on_the_bundled_data(tmp_path: Path) -> None:
     lines = completed.stdout.splitlines()
     assert "untuned default validation:macro_f1: 0.981376" in lines
     assert f"best trial {summary['best']['name']} validation:macro_f1: 1.000000" in lines
-    assert f"artifact: {out / 'best' / 'model.tar.gz'}" in lines
+    assert f"artifact: {(out / 'best' / 'model.tar.gz').resolve()}" in lines
     table = (out / "trials.md").read_text(encoding="utf-8").splitlines()
     assert table[0] == "| trial | estimator | objective | duration_s | status | best |"
     assert len(table) == 4
@@ -225,3 +230,12 @@ def test_a_real_grid_search_on_the_bundled_data(tmp_path: Path) -> None:
     assert "tuning" not in staged
     assert "search_space.yaml" not in staged
     assert "train.py" in staged
+
+
+def test_out_must_be_new_empty_or_an_earlier_search(tmp_path: Path) -> None:
+    """Refused before anything runs: the search replaces its output directory as a whole."""
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(UserError) as caught:
+        local.run(_space(), PENGUINS, tmp_path, baseline=False)
+    assert str(caught.value) == (f"--out {tmp_path} holds files this tool did not write; pass a new or empty directory")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

@@ -30,11 +30,14 @@ from typing import Any
 import optuna
 
 from .. import package
+from ..errors import UserError
 from ..launch import IGNORE_PATTERNS, SOURCE_DIR
 from .report import Trial
 from .space import CategoricalRange, ContinuousRange, IntegerRange, SearchSpace
 
 CHANNEL = "train"
+# Marks a directory as this tool's output, so a rerun may replace it (and never a directory it did not write).
+MARKER = ".tuning-output"
 
 
 @dataclass
@@ -260,12 +263,20 @@ def run(
 ) -> Outcome:
     """Run the whole search into ``out`` (trials/, best/); returns every trial and the best one."""
     environ = dict(os.environ if environ is None else environ)
+    # Trials run with the staged source dir as their working directory: every path must be absolute.
+    out, data = out.resolve(), data.resolve()
     commit = package.git_commit(environ)
     if commit:
         # The staged copy is not a git checkout: hand train.py the commit of the code it was copied from.
         environ["GIT_COMMIT"] = commit
-    if out.exists():
-        shutil.rmtree(out)
+    if out.exists() and any(out.iterdir()):
+        if not (out / MARKER).is_file():
+            raise UserError(f"--out {out} holds files this tool did not write; pass a new or empty directory")
+        shutil.rmtree(out)  # an earlier search's output: replaced as a whole, so no stale trial survives
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text(
+        "written by python -m training.tuning local; replaced by the next run\n", encoding="utf-8"
+    )
     source_dir = stage_source(out / "input" / "code")
     channel_dir = stage_channel(data, out / "input" / "data" / CHANNEL)
     regex = space.objective.regex()
@@ -301,7 +312,7 @@ def run(
     reference: Trial | None = None
     if baseline:
         # The untuned configuration on the same split, outside the budget: what tuning has to beat.
-        reference = execute(-1, {}, out / "baseline")
+        reference = execute(-1, space.default_hyperparameters(), out / "baseline")
         progress(_progress_line(reference, space.trial_count(), label="baseline (untuned defaults)"))
 
     # Our progress line reports every trial, failures with their one-line reason; Optuna's own log would
