@@ -335,3 +335,38 @@ def test_parameter_ranges_use_the_sdk_classes() -> None:
         )
         is None
     )
+
+
+@pytest.mark.slow
+@pytest.mark.emulator
+def test_a_managed_run_against_the_emulator_ends_in_one_line(
+    emulated: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The whole managed command on moto: submit, progress lines, then moto's placeholder best job
+    (FakeTrainingJobName, which it cannot describe) makes DescribeTrainingJob fail, and that AWS refusal
+    is one line with exit code 1, not a traceback. It cannot show a real job's progress."""
+    from training.tuning import __main__ as cli
+
+    argv = ["managed", "--train", "s3://data-bucket/penguins/", "--role", ROLE, "--region", REGION]
+    argv += [
+        "--bucket",
+        "tuning-bucket",
+        "--job-name",
+        "penguins-tuning-2",
+        "--out",
+        str(tmp_path),
+        "--poll-seconds",
+        "0",
+    ]
+    with sdk_leaks_its_upload_copy():
+        assert cli.main(argv) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        "penguins-tuning-2: Completed",
+        "penguins-tuning-2: training jobs Completed=1 InProgress=0 RetryableError=0 NonRetryableError=0 Stopped=0",
+        "penguins-tuning-2: best FakeTrainingJobName metric Accuracy=1.000000",
+    ]
+    assert captured.err == (
+        "tuning failed: AWS refused DescribeTrainingJob: ValidationException: Could not find training job "
+        "'arn:aws:sagemaker:eu-west-1:123456789012:training-job/FakeTrainingJobName'.\n"
+    )

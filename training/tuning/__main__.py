@@ -6,7 +6,7 @@
     python -m training.tuning managed --train s3://bucket/penguins/ --region eu-west-1 --dry-run
 
 Exit codes: 0 done; 2 a user error (bad search space, flags, data) or a search with no successful
-trial; 1 a tuning job that failed or stopped; 3 a broken environment.
+trial; 1 a tuning job that failed or stopped, or an AWS request that was refused; 3 a broken environment.
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ DEFAULT_OUT = Path("build/tuning")
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UserError(f"{message}; run python -m training.tuning --help for the accepted flags")
+
+
+class AWSRequestError(TrainingError):
+    """An AWS API call of the managed executor failed (credentials, permissions, limits)."""
 
 
 class NoSuccessfulTrialError(UserError):
@@ -68,9 +72,19 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             return 0
         if args.command == "local":
             return _local(args, space, env)
+        from botocore.exceptions import BotoCoreError, ClientError
+
         from . import managed
 
-        return managed.main(args, space, env)
+        try:
+            return managed.main(args, space, env)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise AWSRequestError(
+                f"AWS refused {exc.operation_name}: {error.get('Code', 'error')}: {error.get('Message', exc)}"
+            ) from None
+        except BotoCoreError as exc:
+            raise AWSRequestError(f"cannot reach AWS: {exc}") from None
     except TrainingError as exc:
         print(f"tuning failed: {exc}", file=sys.stderr)
         return exc.exit_code
