@@ -12,6 +12,7 @@ failure file, as SageMaker shows it.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import math
 import os
@@ -321,6 +322,12 @@ def run(
     study = optuna.create_study(
         direction="maximize" if space.objective.type == "Maximize" else "minimize", sampler=sampler(space)
     )
+    if space.strategy == "Grid":
+        # Every combination queued up front, in a fixed order: parallel workers each take the next one,
+        # so none runs twice and none is skipped (GridSampler alone may race between threads).
+        grid = {name: spec.strings() for name, spec in space.parameters.items() if isinstance(spec, CategoricalRange)}
+        for combination in itertools.product(*grid.values()):
+            study.enqueue_trial(dict(zip(grid, combination, strict=True)))
     completion = _Completion(space, lambda: list(results))
     study.optimize(
         objective,
