@@ -38,7 +38,18 @@ DEFAULT_INSTANCE_TYPE = "ml.m5.large"
 DEFAULT_BASE_JOB_NAME = "penguins-sklearn"
 CHANNELS = ("train", "validation", "test")
 # Never upload caches or local build output with the source directory.
-IGNORE_PATTERNS = [".env", ".git", "__pycache__", ".DS_Store", ".cache", ".ipynb_checkpoints", ".mypy_cache"]
+# Also never the workstation tools beside the launcher (the tuner and its search space).
+IGNORE_PATTERNS = [
+    ".env",
+    ".git",
+    "__pycache__",
+    ".DS_Store",
+    ".cache",
+    ".ipynb_checkpoints",
+    ".mypy_cache",
+    "tuning",
+    "search_space.yaml",
+]
 
 
 def metric_definitions() -> list[dict[str, str]]:
@@ -107,14 +118,13 @@ def dry_run_request(spec: JobSpec) -> dict[str, Any]:
     }
 
 
-def submit(spec: JobSpec) -> None:  # pragma: no cover - needs an AWS account
-    import boto3
-    from sagemaker.core.helper.session_helper import Session
+def model_trainer(spec: JobSpec, session: Any) -> Any:
+    """The SDK v3 ``ModelTrainer`` for ``spec`` (the managed tuner wraps this same trainer)."""
     from sagemaker.train.model_trainer import ModelTrainer
 
     config = sdk_config(spec)
-    trainer = ModelTrainer(
-        sagemaker_session=Session(boto_session=boto3.Session(region_name=spec.region)),
+    return ModelTrainer(
+        sagemaker_session=session,
         role=spec.role,
         base_job_name=spec.base_job_name,
         training_image=spec.training_image,
@@ -122,7 +132,19 @@ def submit(spec: JobSpec) -> None:  # pragma: no cover - needs an AWS account
         compute=config["compute"],
         hyperparameters=spec.hyperparameters,
     ).with_metric_definitions(config["metric_definitions"])
-    trainer.train(input_data_config=config["input_data_config"], wait=True, logs=True)
+
+
+def submit(spec: JobSpec) -> None:  # pragma: no cover - needs an AWS account
+    import boto3
+    from sagemaker.core.helper.session_helper import Session
+
+    from .watch import wait_for_training_job
+
+    session = Session(boto_session=boto3.Session(region_name=spec.region))
+    trainer = model_trainer(spec, session)
+    # Our own wait (watch.py): a line per status and metric, the model URI, a failure's reason.
+    trainer.train(input_data_config=sdk_config(spec)["input_data_config"], wait=False, logs=False)
+    wait_for_training_job(session.sagemaker_client, trainer._latest_training_job.training_job_name)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -198,7 +220,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             print(json.dumps(dry_run_request(spec), indent=2))
             return 0
         submit(spec)
-    except TrainingError as exc:
+    except TrainingError as exc:  # includes watch.JobFailedError: the job's FailureReason, one line
         print(f"launch failed: {exc}", file=sys.stderr)
         return exc.exit_code
     return 0
