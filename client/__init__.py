@@ -1,1 +1,4 @@
-"""What applications import: the SageMaker endpoint client (client.endpoint) and text analysis with Amazon Comprehend (client.text)."""
+"""What applications import to call the platform.
+
+client.endpoint calls a SageMaker endpoint; client.text analyses text with Amazon Comprehend.
+"""

@@ -1,1 +1,4 @@
-"""What runs in AWS Lambda: S3 batch scoring (functions.scoring), the HTTP API (functions.http_api) and text analysis (functions.text_analysis)."""
+"""What runs in AWS Lambda.
+
+S3 batch scoring (functions.scoring), the HTTP API (functions.http_api), text analysis (functions.text_analysis).
+"""

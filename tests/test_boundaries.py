@@ -19,7 +19,19 @@ import pytest
 from training import package
 
 ROOT = Path(__file__).resolve().parents[1]
-REPOSITORY_PACKAGES = {"infra", "offline", "training", "monitoring", "review", "policy", "demo", "tests", "bench"}
+REPOSITORY_PACKAGES = {
+    "infra",
+    "offline",
+    "training",
+    "monitoring",
+    "client",
+    "functions",
+    "review",
+    "policy",
+    "demo",
+    "tests",
+    "bench",
+}
 DEV_ONLY = {"moto", "pytest", "pulumi_policy"}
 
 
@@ -43,6 +55,12 @@ BOUNDARIES = [
     ("monitoring", {"infra", "offline", "training", "review", "policy", "demo", "tests", *DEV_ONLY}),
     ("training", {"infra", "offline", "monitoring", "review", "policy", "demo", "tests", *DEV_ONLY}),
     ("offline", {"review", "policy", "demo", "tests", "pytest"}),
+    # What applications and Lambda import: no program, no offline machinery, no training code.
+    (
+        "client",
+        {"infra", "offline", "training", "monitoring", "functions", "review", "policy", "demo", "tests", *DEV_ONLY},
+    ),
+    ("functions", {"infra", "offline", "training", "monitoring", "review", "policy", "demo", "tests", *DEV_ONLY}),
     ("review", {"demo", "tests", "moto", "pytest"}),
     ("policy", {"demo", "tests", "moto", "pytest"}),
 ]

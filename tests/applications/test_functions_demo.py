@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from functions import demo
+from demo import applications as demo
 from tests.applications.conftest import Model, Runtime
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ import socket
 import pytest
 from moto.server import ThreadedMotoServer
 
-from client.text.emulator_demo import emulator_operations, run_text_pipeline_on_emulator
+from demo.text_pipeline import emulator_operations, run_text_pipeline_on_emulator
 
 NOT_IMPLEMENTED_IN_MOTO_5_2_5 = [
     "BatchDetectDominantLanguage",

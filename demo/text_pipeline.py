@@ -11,8 +11,8 @@ that the requests are accepted and the resources' state; it cannot show an analy
 result: validation, IAM documents), EMULATOR STATE (moto kept what we sent), FIXED (moto's canned answer,
 identical for different texts), NOT IMPLEMENTED.
 
-    python -m client.text.emulator_demo                        # in-process emulator
-    python -m client.text.emulator_demo --endpoint-url http://127.0.0.1:4566
+    python -m demo.text_pipeline                        # in-process emulator
+    python -m demo.text_pipeline --endpoint-url http://127.0.0.1:4566
 """
 
 from __future__ import annotations
@@ -252,7 +252,7 @@ def run_text_pipeline_on_emulator(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m client.text.emulator_demo", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m demo.text_pipeline", description=__doc__.split("\n\n")[0])
     parser.add_argument("--endpoint-url", default=None, help="a running moto server; default: in process")
     args = parser.parse_args(argv)
     run_text_pipeline_on_emulator(args.endpoint_url)
