@@ -14,6 +14,7 @@ A failing step stops the demo with exit code 1 and names the step.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import socket
 import subprocess
@@ -144,13 +145,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5, help="test rows to send to the local server")
     args = parser.parse_args(argv)
+    # Everything here talks to the local emulator and server only: placeholder credentials, no profile, so
+    # no call of the demo can ever be signed for a real account.
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="demo",
+        AWS_SECRET_ACCESS_KEY="demo",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        os.environ.pop(key, None)
 
+    from demo import applications, text_pipeline
     from offline.emulator import Emulator
     from offline.rehearsal.runner import rehearse
     from training.smoke import render, smoke
 
     started = time.perf_counter()
-    progress = Progress(total=3 + len(STACKS) + 2)
+    progress = Progress(total=3 + len(STACKS) + 4)
     BUILD.mkdir(exist_ok=True)
     try:
         trained = progress.run("train and package the model", train)
@@ -178,6 +191,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "invoke with held-out test rows (CSV and JSON)",
                     lambda: smoke(url, DATA, BUILD / "manifest.json", args.rows),
                 )
+                apps = progress.run(
+                    "score a CSV dropped in S3 (Lambda handler) and call POST /predict (HTTP handler)",
+                    lambda: applications.run(
+                        runtime_url=url,
+                        aws_endpoint_url=emulator.url,
+                        manifest=BUILD / "manifest.json",
+                        out=lambda line: print(f"      {line}"),
+                    ),
+                )
+                if apps.rows_in != apps.rows_out or apps.second_delivery != "duplicate":
+                    raise StepFailedError("applications", f"{apps.rows_in} rows in, {apps.rows_out} out")
+            progress.run(
+                "analyse text with Amazon Comprehend's APIs (emulated: each answer labelled)",
+                lambda: text_pipeline.run_text_pipeline_on_emulator(
+                    endpoint_url=emulator.url, out=lambda line: print(f"      {line}")
+                ),
+            )
         finally:
             emulator.stop()
         progress.run("shut down the server and the emulator", lambda: None)

@@ -39,7 +39,7 @@ from client.text.limits import Analysis
 from client.text.retry import RetryPolicy, comprehend_client
 from client.text.training_data import TrainingData, validate
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "comprehend"
+DATA = Path(__file__).resolve().parents[1] / "data" / "comprehend"
 REGION = "us-east-1"
 BUCKET = "mlops-text-demo"
 ENTITY_TYPES = ("SPECIES", "ISLAND")

@@ -189,8 +189,9 @@ class Emulator:
         if self._server is not None:
             raise EmulatorError("the emulator is already running")
         if self._quiet:
-            # werkzeug logs one line per request at INFO; keep warnings and server errors visible.
-            logging.getLogger("werkzeug").setLevel(logging.WARNING)
+            # Request lines, and the traceback werkzeug logs for an operation moto lacks (callers see the
+            # HTTP 500 and name the gap themselves).
+            logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
         if self._requested_port:
             _check_port_free(self._requested_port)
         server = ThreadedMotoServer(ip_address=LOOPBACK, port=self._requested_port, verbose=False)

@@ -26,8 +26,9 @@ def test_demo_runs_every_step_and_prints_predictions() -> None:
     )
     out = completed.stdout
     assert completed.returncode == 0, completed.stderr
-    assert re.findall(r"^\[(\d)/7\] ", out, flags=re.MULTILINE) == ["1", "2", "3", "4", "5", "6", "7"]
-    assert out.count("      ok (") == 7
+    assert re.findall(r"^\[(\d)/9\] ", out, flags=re.MULTILINE) == [str(i) for i in range(1, 10)]
+    assert out.count("      ok (") == 9
+    assert "Traceback" not in out + completed.stderr
     assert re.search(
         r"^  dev: 40 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
     )
@@ -38,4 +39,12 @@ def test_demo_runs_every_step_and_prints_predictions() -> None:
         "endpoint sagemaker-mlops-prod (arn:aws:sagemaker:us-east-1:123456789012:endpoint/sagemaker-mlops-prod)" in out
     )
     assert re.search(r"^    5/5 correct; text/csv [\d.]+ ms, application/json [\d.]+ ms", out, re.M)
+    # The application step: every row scored, a re-delivery does nothing, the HTTP API answers 200 and 400.
+    assert re.search(r"^      scoring handler on the S3 event: .*\"status\": \"scored\", \"rows\": 344", out, re.M)
+    assert "      same event again: duplicate (version already scored)" in out
+    assert "      POST /predict (valid): 200 " in out
+    assert "      POST /predict (misspelt feature): 400 " in out
+    # The text step labels which answers are the emulator's fixed responses.
+    assert "      [FIXED] real time sentiment (one document per call): the same answer for two different texts" in out
+    assert "      [NOT IMPLEMENTED] real time entities (Batch*): " in out
     assert "demo finished in" in out
