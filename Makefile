@@ -13,7 +13,7 @@ TRAIN_ARGS  ?=
 STACK  ?= prod
 PORT   ?= 8080
 
-.PHONY: venv train demo serve plan rehearse emulator dashboard snapshot plan-diff policy cost test check format clean
+.PHONY: venv train tune demo serve load-test plan rehearse emulator dashboard snapshot plan-diff policy cost training-data test check format clean
 
 $(STAMP): pyproject.toml constraints.txt requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ train: $(STAMP)
 		--model-dir $(BUILD)/model --output-data-dir $(BUILD) --artifact $(BUILD)/model.tar.gz $(TRAIN_ARGS)
 	$(BIN)/python -m monitoring.baseline --data $(DATA) --manifest $(BUILD)/manifest.json --out $(BUILD)/baseline
 
+# Hyperparameter search over training/search_space.yaml on this machine: Optuna, every trial a real
+# train.py run under SageMaker's script-mode contract, 2 at a time. Report and best model: build/tuning/.
+SPACE ?= training/search_space.yaml
+tune: $(STAMP)
+	$(BIN)/python -m training.tuning --space $(SPACE) local --data $(DATA) --out $(BUILD)/tuning
+
 # The whole platform end to end, offline: train, rehearse dev and prod in a local AWS emulator,
 # serve the model behind SageMaker's container contract and invoke it.
 demo: $(STAMP)
@@ -37,6 +43,17 @@ demo: $(STAMP)
 serve: $(STAMP)
 	@test -f $(BUILD)/model.tar.gz || $(MAKE) train
 	$(BIN)/python -m training.serve --artifact $(BUILD)/model.tar.gz --port $(PORT)
+
+# Ramp load on the local server (run `make serve` first) and size autoscaling by AWS's rule.
+LOAD_ARGS ?=
+load-test: $(STAMP)
+	@test -f $(BUILD)/manifest.json || $(MAKE) train
+	$(BIN)/python bench/load_test.py --url http://127.0.0.1:$(PORT) --stack $(STACK) $(LOAD_ARGS)
+
+# The custom entity recognizer's training data, checked the way Comprehend documents it (exit 1: problems).
+training-data: $(STAMP)
+	$(BIN)/python -m client.text.training_data --documents data/comprehend/documents.txt \
+		--annotations data/comprehend/annotations.csv --entity-types SPECIES,ISLAND
 
 # The stack's resource graph from the real program under Pulumi's mock runtime (no CLI, no AWS).
 plan: $(STAMP)
