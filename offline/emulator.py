@@ -60,10 +60,20 @@ class EmulatorError(Exception):
     """The emulator could not be started or reached."""
 
 
+# One session for every client of the process: its loader parses each service model once, where a session
+# per client parsed the same JSON again for every stack. botocore sessions are not safe for concurrent
+# client creation (the program registers resources from a thread pool), hence the lock.
+_SESSION: boto3.session.Session | None = None
+_SESSION_LOCK = threading.Lock()
+
+
 def client(service: str, endpoint_url: str, region: str) -> Any:
     """A boto3 client bound to the emulator with fake credentials; botocore validates every request."""
-    session = boto3.session.Session(region_name=region, **FAKE_CREDENTIALS)
-    return session.client(service, endpoint_url=endpoint_url, config=_CLIENT_CONFIG)
+    global _SESSION
+    with _SESSION_LOCK:
+        if _SESSION is None:
+            _SESSION = boto3.session.Session(**FAKE_CREDENTIALS)
+        return _SESSION.client(service, region_name=region, endpoint_url=endpoint_url, config=_CLIENT_CONFIG)
 
 
 def reset(endpoint_url: str) -> None:
