@@ -18,7 +18,8 @@ PORT   ?= 8080
 $(STAMP): pyproject.toml constraints.txt requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@echo 'installing the pinned set (requirements.txt -> constraints.txt) into $(VENV); a first install takes a few minutes'
+	$(BIN)/python -m pip install --progress-bar on -r requirements.txt
 	$(BIN)/python -m pip check
 	@touch $(STAMP)
 
