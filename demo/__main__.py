@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from offline.cli import description
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
 DATA = ROOT / "data" / "penguins.csv"
@@ -142,7 +144,7 @@ def _stack_summary(report: Any) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m demo", description=description(__doc__))
     parser.add_argument("--rows", type=int, default=5, help="test rows to send to the local server")
     args = parser.parse_args(argv)
     # Everything here talks to the local emulator and server only: placeholder credentials, no profile, so
