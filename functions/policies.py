@@ -60,14 +60,7 @@ def scoring_role_policy(
     """Least privilege for ``functions.scoring``."""
     incoming = f"{bucket_arn}/{INCOMING_PREFIX}*"
     return _doc(
-        {
-            "Sid": "InvokeEndpoint",
-            "Effect": "Allow",
-            "Action": "sagemaker:InvokeEndpoint",
-            "Resource": endpoint_arn(
-                partition=partition, region=region, account_id=account_id, endpoint_name=endpoint_name
-            ),
-        },
+        _invoke_endpoint(partition, region, account_id, endpoint_name),
         {
             # GetObject also covers the HeadObject that skips superseded versions.
             "Sid": "ReadIncoming",
@@ -113,18 +106,23 @@ def scoring_role_policy(
     )
 
 
+def _invoke_endpoint(partition: str, region: str, account_id: str, endpoint_name: str) -> Document:
+    """InvokeEndpoint on this stack's endpoint only."""
+    return {
+        "Sid": "InvokeEndpoint",
+        "Effect": "Allow",
+        "Action": "sagemaker:InvokeEndpoint",
+        "Resource": endpoint_arn(
+            partition=partition, region=region, account_id=account_id, endpoint_name=endpoint_name
+        ),
+    }
+
+
 def predict_api_role_policy(
     *, partition: str = "aws", region: str, account_id: str, endpoint_name: str, log_group_name: str
 ) -> Document:
     """Least privilege for ``functions.http_api``: invoke the endpoint, write its own logs."""
     return _doc(
-        {
-            "Sid": "InvokeEndpoint",
-            "Effect": "Allow",
-            "Action": "sagemaker:InvokeEndpoint",
-            "Resource": endpoint_arn(
-                partition=partition, region=region, account_id=account_id, endpoint_name=endpoint_name
-            ),
-        },
+        _invoke_endpoint(partition, region, account_id, endpoint_name),
         _log_statement(partition, region, account_id, log_group_name),
     )

@@ -220,28 +220,26 @@ def records_from_archive(data: bytes) -> Iterator[dict[str, Any]]:
                 for row in csv.DictReader(io.StringIO(text)):
                     yield {"Source": name, **row}
                 continue
-            for number, line in enumerate(text.splitlines(), start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as error:
-                    raise JobFailedError(f"{name}:{number}: not a JSON line ({error.msg})") from error
-                yield {"Source": name, **record}
+            yield from _json_lines(name, text)
+
+
+def _json_lines(name: str, text: str) -> Iterator[dict[str, Any]]:
+    """One record per non-blank line of a job's output file, tagged with the file it came from."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise JobFailedError(f"{name}:{number}: not a JSON line ({error.msg})") from error
+        yield {"Source": name, **record}
 
 
 def records_from_pii_outputs(objects: dict[str, bytes]) -> Iterator[dict[str, Any]]:
     """JSON records from a PII job's `<input>.out` files (plain JSON lines, no archive)."""
     for key in sorted(objects):
         name = key.rsplit("/", 1)[-1]
-        for number, line in enumerate(objects[key].decode("utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise JobFailedError(f"{name}:{number}: not a JSON line ({error.msg})") from error
-            yield {"Source": name, **record}
+        yield from _json_lines(name, objects[key].decode("utf-8"))
 
 
 def fetch_results(s3: Any, kind: JobKind, status: JobStatus) -> list[dict[str, Any]]:
