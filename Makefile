@@ -13,7 +13,7 @@ TRAIN_ARGS  ?=
 STACK  ?= prod
 PORT   ?= 8080
 
-.PHONY: venv train demo serve plan rehearse emulator dashboard snapshot plan-diff policy cost test check format clean
+.PHONY: venv train demo serve container-test plan rehearse emulator dashboard snapshot plan-diff policy cost test check format clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ demo: $(STAMP)
 serve: $(STAMP)
 	@test -f $(BUILD)/model.tar.gz || $(MAKE) train
 	$(BIN)/python -m training.serve --artifact $(BUILD)/model.tar.gz --port $(PORT)
+
+# AWS's serving library (sagemaker-containers, the image's pins, Python 3.12) serves the artifact inside a
+# network namespace with no network and no pip configuration; every request of the serving contract.
+container-test: $(STAMP)
+	@test -f $(BUILD)/model.tar.gz || $(MAKE) train
+	$(BIN)/python containers/container_test.py --artifact $(BUILD)/model.tar.gz
 
 # The stack's resource graph from the real program under Pulumi's mock runtime (no CLI, no AWS).
 plan: $(STAMP)

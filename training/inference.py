@@ -180,6 +180,12 @@ def _decode_body(body: Any) -> str:
         except UnicodeDecodeError as exc:
             raise BadRequestError(f"request body is not UTF-8 (invalid byte at offset {exc.start})") from None
     if isinstance(body, str):
+        # AWS's container decodes text/csv and application/json bodies itself, replacing invalid bytes
+        # with U+FFFD (werkzeug ``get_data(as_text=True)``); a replaced byte would silently become an
+        # unknown category, so it is refused like an undecodable byte.
+        replaced = body.find("\ufffd")
+        if replaced >= 0:
+            raise BadRequestError(f"request body is not UTF-8 (invalid byte at character {replaced})")
         return body.removeprefix("\ufeff")
     raise BadRequestError(f"request body must be text or bytes, got {type(body).__name__}")
 
