@@ -11,6 +11,8 @@
 3. Runs ``in_namespace.py`` under ``unshare -n`` (a network namespace with only a loopback
    interface): the framework's ``server.start`` around our handlers, with this machine's pip
    configuration, mirrors and cache switched off, then every request of the serving contract.
+4. Runs ``train.py`` the way an SDK v3 ``ModelTrainer`` job does (``training_driver.py``), with no
+   network: a successful job and failing ones, whose failure file must hold our one-line reason.
 
 Exit codes: 0 all checks passed (or skipped: not root / no ``unshare`` / no Python 3.12, with the
 reason printed), 1 a contract check failed, 2 the server never answered ``/ping``, 3 setup failed.
@@ -29,6 +31,8 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+
+import training_driver  # sibling module: this script's directory is on sys.path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -139,7 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         base = Path(tmp)
         unpack(args.artifact, base)
         command = ["unshare", "-n", str(venv_python), str(HERE / "in_namespace.py"), "--base", str(base)]
-        return subprocess.run(command, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, check=False).returncode
+        serving = subprocess.run(command, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, check=False).returncode
+    if serving != 0:
+        return serving
+    return 1 if training_driver.run(venv_python) else 0
 
 
 if __name__ == "__main__":

@@ -94,8 +94,10 @@ def wait_for_ping(server: subprocess.Popen[bytes], log: Path) -> str | None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            tail = log.read_text(errors="replace").strip().splitlines()[-12:]
-            return f"the server exited with code {server.returncode} before answering /ping:\n  " + "\n  ".join(tail)
+            lines = log.read_text(errors="replace").strip().splitlines()
+            # pip's own error lines say why the start-up install failed; the last line names the exception.
+            reasons = [line.strip() for line in lines if line.strip().startswith("ERROR:")] + lines[-2:]
+            return f"the server exited with code {server.returncode} before answering /ping:\n  " + "\n  ".join(reasons)
         try:
             if request("GET", "/ping").status == 200:
                 return None
