@@ -167,6 +167,12 @@ def checks(contract: Contract) -> list[Check]:
     three_csv = "\n".join(c.csv_line(i) for i in range(3)).encode()
     records = json.dumps([c.record(i) for i in range(3)]).encode()
     numeric = next((name for name, kind in c.features if kind == "numeric"), None)
+    middle_empty = "\n".join([c.csv_line(0), "," * (len(c.names) - 1), c.csv_line(2)]).encode()
+
+    def three_lines() -> str | None:
+        answer = request("POST", "/invocations", middle_empty, {"Content-Type": "text/csv", "Accept": "text/csv"})
+        lines = answer.body.decode().splitlines()
+        return None if (answer.status, len(lines)) == (200, 3) else f"got {answer.status} with {len(lines)} lines"
 
     def ok(body: bytes, content_type: str | None, accept: str | None, out_type: str, direct_type: str) -> Check:
         headers = {k: v for k, v in (("Content-Type", content_type), ("Accept", accept)) if v is not None}
@@ -191,6 +197,8 @@ def checks(contract: Contract) -> list[Check]:
         ok(json.dumps(c.record(0)).encode(), JSON, None, JSON, JSON),
         ok(json.dumps({"instances": [c.record(i) for i in range(2)]}).encode(), JSON, "*/*", JSON, JSON),
         ok(json.dumps({"instances": [c.values(i) for i in range(2)]}).encode(), JSON, JSON, JSON, JSON),
+        ok(middle_empty, "text/csv", "text/csv", CSV_OUT, "text/csv"),
+        ("3-row CSV with an all-empty middle row: 3 result lines", three_lines),
         # The framework substitutes application/json for a missing Content-Type.
         ok(records, None, JSON, JSON, JSON),
         error(

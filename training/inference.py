@@ -191,12 +191,22 @@ def _decode_body(body: Any) -> str:
 
 
 def _parse_csv(text: str) -> Payload:
+    """One row per CSV line, in order. A line of empty cells (``,,,``) is a row of missing values (the
+    pipeline imputes it); an empty line before a row is refused with its number, never dropped, because
+    batch transform joins output lines to input lines by position. Empty lines at the end are ignored."""
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[list[Any]] = []
+    blank_line: int | None = None
     try:
         for record in reader:
-            if not record or all(not cell.strip() for cell in record):
+            if not record:
+                blank_line = blank_line or reader.line_num
                 continue
+            if blank_line is not None:
+                raise BadRequestError(
+                    f"CSV line {blank_line} is empty; send one line per row (a row of missing values as ',,')"
+                )
+            blank_line = None
             if rows and len(record) != len(rows[0]):
                 raise BadRequestError(
                     f"CSV line {reader.line_num} has {len(record)} values but the first line has {len(rows[0])}"

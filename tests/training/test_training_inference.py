@@ -144,6 +144,35 @@ def test_csv_response_has_label_then_one_probability_per_class(model: inference.
     assert body.endswith("\n")
 
 
+def test_a_csv_row_of_empty_cells_is_imputed_in_place_not_dropped(model: inference.Model) -> None:
+    """3 rows in, 3 rows out, in order: the all-empty middle row is predicted like a row of NA."""
+    empty = "," * (len(FEATURES) - 1)
+    batch = predict(model, "\n".join([features_only(ADELIE), empty, features_only(GENTOO)]).encode(), "text/csv")
+    missing = predict(model, ",".join(["NA"] * len(FEATURES)).encode(), "text/csv")
+    alone = predict(model, empty.encode(), "text/csv")
+    assert batch.labels == ["Adelie", missing.labels[0], "Gentoo"]
+    assert batch.probabilities.tolist()[1] == missing.probabilities.tolist()[0] == alone.probabilities.tolist()[0]
+    body, _ = inference.output_fn(batch, "text/csv")
+    assert len(body.splitlines()) == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [("ROW\n\nROW", 2), ("\nROW", 1), ("ROW\n\n\nROW\nROW", 2)],
+)
+def test_an_empty_csv_line_before_a_row_is_refused_with_its_number(
+    model: inference.Model, body: str, line: int
+) -> None:
+    text = body.replace("ROW", features_only(ADELIE))
+    with pytest.raises(inference.BadRequestError) as raised:
+        predict(model, text.encode(), "text/csv")
+    assert str(raised.value) == f"CSV line {line} is empty; send one line per row (a row of missing values as ',,')"
+
+
+def test_empty_lines_after_the_last_row_are_ignored(model: inference.Model) -> None:
+    assert predict(model, (features_only(ADELIE) + "\n\n\n").encode(), "text/csv").labels == ["Adelie"]
+
+
 def test_unacceptable_accept_is_406(model: inference.Model) -> None:
     prediction = predict(model, json.dumps(RECORDS), "application/json")
     with pytest.raises(inference.NotAcceptableError) as raised:
