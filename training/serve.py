@@ -132,6 +132,7 @@ def create_app(model_dir: Path) -> Flask:
         started = time.perf_counter()
         body, content_type, accept = container_view(raw, headers)
         try:
+            handlers.choose_accept(accept)  # 406 before the model runs
             data = handlers.input_fn(body, content_type)
             prediction = handlers.predict_fn(data, model)
             answer, answer_type = handlers.output_fn(prediction, accept)

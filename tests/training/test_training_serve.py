@@ -199,6 +199,8 @@ def test_json_instances_answered_as_csv(server: Server) -> None:
         (b"Biscoe,abc,18.7,181,3750,male,2007", "text/csv", "application/json", 400, "BadRequestError"),
         (b"\x00\x01", "application/x-npy", "application/json", 415, "UnsupportedContentTypeError"),
         (b"Biscoe,39.1,18.7,181,3750,male,2007", "text/csv", "image/png", 406, "NotAcceptableError"),
+        # Accept is checked before the body is parsed or the model runs.
+        (b"{broken", "application/json", "image/png", 406, "NotAcceptableError"),
     ],
 )
 def test_client_errors_answer_their_status_as_json(
