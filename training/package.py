@@ -225,6 +225,15 @@ class Published:
     manifest_copy: Path | None
 
 
+def _replace(source: Path, target: Path) -> None:
+    """Move ``source`` over ``target`` atomically: copied beside it first (the temporary directory may be
+    on another file system), then renamed, so a reader sees the old file or the new one, never half."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.move(source, partial)
+    os.replace(partial, target)
+
+
 def publish(outputs: Outputs, pipeline: Pipeline, manifest: Mapping[str, object]) -> Published:
     """Stage everything in a temporary directory, then move it into place.
 
@@ -240,12 +249,12 @@ def publish(outputs: Outputs, pipeline: Pipeline, manifest: Mapping[str, object]
             sha256 = build_tarball(staging, staged_tarball)
 
         for relative in member_paths():
-            (outputs.model_dir / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(staging / relative, outputs.model_dir / relative)
+            _replace(staging / relative, outputs.model_dir / relative)
         if outputs.artifact is not None and outputs.manifest_copy is not None:
-            outputs.artifact.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(staged_tarball, outputs.artifact)
-            outputs.manifest_copy.write_bytes(manifest_bytes(manifest))
+            _replace(staged_tarball, outputs.artifact)
+            partial = outputs.manifest_copy.with_name(f".{outputs.manifest_copy.name}.partial")
+            partial.write_bytes(manifest_bytes(manifest))
+            os.replace(partial, outputs.manifest_copy)
     return Published(
         model_dir=outputs.model_dir,
         artifact=outputs.artifact,
