@@ -104,8 +104,36 @@ def _reject(error: ClientError) -> Rejection:
     return Rejection(error)
 
 
+# Client values in messages (and so in error bodies and server logs) are quoted, shortened to this many
+# characters and stripped of control characters, so a request can neither forge a log line nor make the
+# error body as large as itself.
+SHOWN_CHARACTERS = 40
+SHOWN_NAMES = 5
+MAX_ERROR_MESSAGE = 1000
+
+
+def shown(value: Any) -> str:
+    """A client value fit for a message: quoted, control characters escaped, at most ~40 characters."""
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value)
+        except (TypeError, ValueError, RecursionError):
+            text = type(value).__name__
+    cut = text[:SHOWN_CHARACTERS]
+    escaped = "".join(
+        ch if ch.isprintable() else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}") for ch in cut
+    )
+    more = f"... ({len(text)} characters)" if len(text) > SHOWN_CHARACTERS else ""
+    return f"'{escaped}'{more}"
+
+
 def error_body(error: ClientError) -> str:
-    return json.dumps({"error": type(error).__name__, "message": error.message})
+    message = error.message
+    if len(message) > MAX_ERROR_MESSAGE:
+        message = message[:MAX_ERROR_MESSAGE] + "... (truncated)"
+    return json.dumps({"error": type(error).__name__, "message": message})
 
 
 @dataclass(frozen=True)
@@ -180,17 +208,33 @@ def _decode_body(body: Any) -> str:
         except UnicodeDecodeError as exc:
             raise BadRequestError(f"request body is not UTF-8 (invalid byte at offset {exc.start})") from None
     if isinstance(body, str):
+        # AWS's container decodes text/csv and application/json bodies itself, replacing invalid bytes
+        # with U+FFFD (werkzeug ``get_data(as_text=True)``); a replaced byte would silently become an
+        # unknown category, so it is refused like an undecodable byte.
+        replaced = body.find("\ufffd")
+        if replaced >= 0:
+            raise BadRequestError(f"request body is not UTF-8 (invalid byte at character {replaced})")
         return body.removeprefix("\ufeff")
     raise BadRequestError(f"request body must be text or bytes, got {type(body).__name__}")
 
 
 def _parse_csv(text: str) -> Payload:
+    """One row per CSV line, in order. A line of empty cells (``,,,``) is a row of missing values (the
+    pipeline imputes it); an empty line before a row is refused with its number, never dropped, because
+    batch transform joins output lines to input lines by position. Empty lines at the end are ignored."""
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[list[Any]] = []
+    blank_line: int | None = None
     try:
         for record in reader:
-            if not record or all(not cell.strip() for cell in record):
+            if not record:
+                blank_line = blank_line or reader.line_num
                 continue
+            if blank_line is not None:
+                raise BadRequestError(
+                    f"CSV line {blank_line} is empty; send one line per row (a row of missing values as ',,')"
+                )
+            blank_line = None
             if rows and len(record) != len(rows[0]):
                 raise BadRequestError(
                     f"CSV line {reader.line_num} has {len(record)} values but the first line has {len(rows[0])}"
@@ -224,7 +268,7 @@ def _parse_json(text: str) -> Payload:
         if "instances" in document:
             extra = sorted(str(key) for key in document if key != "instances")
             if extra:
-                raise BadRequestError(f"unexpected key(s) next to 'instances': {', '.join(extra)}")
+                raise BadRequestError(f"unexpected key(s) next to 'instances': {_quote(extra)}")
             instances = document["instances"]
             if not isinstance(instances, list):
                 raise BadRequestError("'instances' must be an array of records or of value arrays")
@@ -244,7 +288,9 @@ def input_fn(body: Any, content_type: str | None) -> Payload | Rejection:
 def _parse(body: Any, content_type: str | None) -> Payload:
     media_type = _media_type(content_type)
     if media_type not in (CSV, JSON):
-        raise UnsupportedContentTypeError(f"unsupported content type {content_type!r}; send {CSV} or {JSON}")
+        raise UnsupportedContentTypeError(
+            f"unsupported content type {'None' if content_type is None else shown(content_type)}; send {CSV} or {JSON}"
+        )
     try:
         text = _decode_body(body)
         if not text.strip():
@@ -257,13 +303,22 @@ def _parse(body: Any, content_type: str | None) -> Payload:
 
 
 def _quote(names: list[str]) -> str:
-    return ", ".join(f"'{name}'" for name in names)
+    listed = ", ".join(shown(name) for name in names[:SHOWN_NAMES])
+    return listed + (f" and {len(names) - SHOWN_NAMES} more" if len(names) > SHOWN_NAMES else "")
 
 
 def _check_columns(present: list[str], model: Model, where: str) -> None:
     expected = model.feature_names
     missing = [name for name in expected if name not in present]
     unknown = [name for name in present if name not in expected and name != model.target]
+    by_case = {name.casefold(): name for name in missing}
+    recased = [name for name in unknown if name.casefold() in by_case]
+    if recased:
+        raise BadRequestError(
+            f"{where}: column(s) {_quote(recased)} differ from feature name(s) "
+            f"{', '.join(by_case[name.casefold()] for name in recased[:SHOWN_NAMES])} only by case; "
+            "use the exact names"
+        )
     problems = []
     if missing:
         problems.append(f"missing feature column(s) {_quote(missing)}")
@@ -293,9 +348,8 @@ def _numeric(value: Any, column: str, row: int) -> float:
         except ValueError:
             number = None
     if number is None or not math.isfinite(number):
-        shown = value if isinstance(value, str) else json.dumps(value)
         raise BadRequestError(
-            f"column '{column}' row {row} holds '{shown}'; expected a number (or null/empty for missing)"
+            f"column '{column}' row {row} holds {shown(value)}; expected a number (or null/empty for missing)"
         )
     return number
 
@@ -308,7 +362,7 @@ def _categorical(value: Any, column: str, row: int) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     raise BadRequestError(
-        f"column '{column}' row {row} holds {json.dumps(value)}; expected text (or null/empty for missing)"
+        f"column '{column}' row {row} holds {shown(value)}; expected text (or null/empty for missing)"
     )
 
 
@@ -323,7 +377,8 @@ def to_frame(payload: Payload, model: Model) -> pd.DataFrame:
     elif payload.rows is not None:
         rows = payload.rows
         first = [str(cell).strip() for cell in rows[0]]
-        if payload.csv and any(cell in names for cell in first):
+        folded = {name.casefold() for name in names}
+        if payload.csv and any(cell in names or cell.casefold() in folded for cell in first):
             _check_columns(first, model, "CSV header")
             rows = rows[1:]
             if not rows:
@@ -367,16 +422,39 @@ def predict_fn(data: Payload | pd.DataFrame | Rejection, model: Model) -> Predic
     return Prediction(labels=labels, probabilities=proba, classes=model.classes)
 
 
-def _choose_accept(accept: str | None) -> str:
+def _quality(part: str) -> float | None:
+    """The ``q`` of one Accept range (1 when absent); None when it is not a number in [0, 1]."""
+    for parameter in part.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                q = float(value.strip())
+            except ValueError:
+                return None
+            return q if 0.0 <= q <= 1.0 else None
+    return 1.0
+
+
+def choose_accept(accept: str | None) -> str:
+    """The response media type for an ``Accept`` header: the acceptable range with the highest ``q``
+    (ties in header order); ``q=0`` means "not this one". Raises ``NotAcceptableError`` (406).
+
+    Call it before predicting when the server has the header (our local server does); inside AWS's
+    container only ``output_fn`` sees it.
+    """
     if accept is None or not accept.strip():
         return JSON
-    for part in accept.split(","):
-        media_type = _media_type(part)
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept.split(",")):
+        q = _quality(part)
+        if q is not None and q > 0:
+            ranked.append((-q, index, _media_type(part)))
+    for _, _, media_type in sorted(ranked):
         if media_type in (ANY, "application/*", JSON):
             return JSON
         if media_type in (CSV, "text/*"):
             return CSV
-    raise NotAcceptableError(f"cannot answer with {accept!r}; accept {JSON} or {CSV}")
+    raise NotAcceptableError(f"cannot answer with {shown(accept)}; accept {JSON} or {CSV}")
 
 
 def output_fn(prediction: Prediction | Rejection, accept: str | None) -> Any:
@@ -386,7 +464,7 @@ def output_fn(prediction: Prediction | Rejection, accept: str | None) -> Any:
     """
     if not isinstance(prediction, Rejection):
         try:
-            return _serialise(prediction, _choose_accept(accept))
+            return _serialise(prediction, choose_accept(accept))
         except ClientError as error:
             prediction = _reject(error)
     worker = _container_worker()

@@ -7,6 +7,7 @@ container behaves the same; test_training_container_errors covers our side of th
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -114,9 +115,60 @@ def features(line: str) -> str:
     return line.split(",", 1)[1]
 
 
-def test_ping(server: Server) -> None:
+def raw_post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str, bytes]:
+    """POST with exactly ``headers`` (urllib would add a form Content-Type to a body without one)."""
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request("POST", "/invocations", body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type") or "", response.read()
+    finally:
+        connection.close()
+
+
+def test_ping_is_an_empty_json_200_like_the_container(server: Server) -> None:
     with urllib.request.urlopen(f"{server.url}/ping", timeout=5) as response:
-        assert response.status == 200
+        assert (response.status, response.headers["Content-Type"], response.read()) == (200, "application/json", b"")
+
+
+def test_missing_content_type_is_read_as_json_like_the_container(server: Server) -> None:
+    names = HEADER.split(",")[1:]
+    record = dict(zip(names, features(ROWS[200]).split(","), strict=True))
+    status, content_type, body = raw_post(server.url, json.dumps([record]).encode(), {})
+    assert (status, content_type) == (200, "application/json")
+    assert [row["label"] for row in json.loads(body)] == ["Gentoo"]
+
+
+def test_invalid_utf8_in_text_csv_is_refused_as_the_container_decodes_it(server: Server) -> None:
+    status, _, body = raw_post(server.url, b"\xffBiscoe,39.1,18.7,181,3750,male,2007", {"Content-Type": "text/csv"})
+    assert (status, json.loads(body)) == (
+        400,
+        {"error": "BadRequestError", "message": "request body is not UTF-8 (invalid byte at character 0)"},
+    )
+
+
+def test_two_stalled_uploads_do_not_block_other_clients(server: Server) -> None:
+    """Two clients announce a body and stop sending (slow uploads); a third must still be answered.
+
+    With the two sync workers this server had, each stalled upload held a whole worker and the third
+    request waited until gunicorn's 60 s timeout. Cannot prove how many stalled clients it takes to
+    block it (2 workers x 8 threads)."""
+    host, port = server.url.removeprefix("http://").split(":")
+    stalled = []
+    for _ in range(2):
+        sock = socket.create_connection((host, int(port)), timeout=5)
+        sock.sendall(
+            b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\nBis"
+        )
+        stalled.append(sock)
+    time.sleep(0.5)  # let both be accepted and start reading their bodies
+    try:
+        status, _, body = raw_post(server.url, features(ROWS[0]).encode(), {"Content-Type": "text/csv"})
+        assert (status, [row["label"] for row in json.loads(body)]) == (200, ["Adelie"])
+    finally:
+        for sock in stalled:
+            sock.close()
 
 
 def test_csv_with_header_gives_labels_and_probabilities(server: Server) -> None:
@@ -147,6 +199,8 @@ def test_json_instances_answered_as_csv(server: Server) -> None:
         (b"Biscoe,abc,18.7,181,3750,male,2007", "text/csv", "application/json", 400, "BadRequestError"),
         (b"\x00\x01", "application/x-npy", "application/json", 415, "UnsupportedContentTypeError"),
         (b"Biscoe,39.1,18.7,181,3750,male,2007", "text/csv", "image/png", 406, "NotAcceptableError"),
+        # Accept is checked before the body is parsed or the model runs.
+        (b"{broken", "application/json", "image/png", 406, "NotAcceptableError"),
     ],
 )
 def test_client_errors_answer_their_status_as_json(
