@@ -35,13 +35,17 @@ exceptions are raised and the server maps ``status_code``.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
 import logging
 import math
 import os
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from types import ModuleType
 from typing import Any
 
 import joblib
@@ -117,6 +121,7 @@ class Model:
     classes: tuple[str, ...]
     target: str
     manifest: dict[str, Any]
+    fast: Any = None  # fastpath.Evaluator, or None when the pipeline is not one it covers
 
     @property
     def feature_names(self) -> list[str]:
@@ -166,7 +171,32 @@ def model_fn(model_dir: str) -> Model:
         classes=tuple(str(c) for c in manifest["classes"]),
         target=str(manifest["target"]),
         manifest=manifest,
+        fast=_fast_evaluator(pipeline),
     )
+
+
+def _fast_evaluator(pipeline: Any) -> Any:
+    """The compact evaluator of ``code/fastpath.py`` (packed beside this file), or None to use the pipeline.
+
+    Packaging refused any artifact whose evaluator disagrees with ``predict_proba``; an artifact
+    packed without ``fastpath.py`` is served by the pipeline alone.
+    """
+    module = _sibling_fastpath()
+    return None if module is None else module.build(pipeline)
+
+
+def _sibling_fastpath() -> ModuleType | None:
+    # Imported by path as the top-level module `fastpath`, from this file's own directory: the container
+    # imports this file from /opt/ml/model/code (or its copy), our server and the tests by path, and a
+    # `fastpath` cached in sys.modules by an earlier model must not be served with this one.
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fastpath.py")
+    spec = importlib.util.spec_from_file_location("fastpath", path)
+    if spec is None or spec.loader is None or not os.path.isfile(path):
+        return None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fastpath"] = module  # dataclasses resolve their module through sys.modules
+    spec.loader.exec_module(module)
+    return module
 
 
 def _media_type(value: str | None) -> str:
@@ -312,8 +342,92 @@ def _categorical(value: Any, column: str, row: int) -> Any:
     )
 
 
+_MISSING_OR_NULL = MISSING_MARKERS | {None}
+
+
+def to_columns(payload: Payload, model: Model) -> dict[str, np.ndarray]:
+    """Check a payload against the training schema and convert it column by column.
+
+    Numeric columns become float64 (NaN for missing), categorical ones object arrays of stripped text
+    (NaN for missing). A column the bulk conversion cannot take as a whole (a misspelt number, a marker
+    with spaces, a value of the wrong JSON type) is converted again cell by cell by the functions
+    ``to_frame`` uses, so every error names the same column, row and value as before.
+    """
+    names = model.feature_names
+    values = _column_values(payload, model)
+    if values is None:  # a row or record the bulk checks cannot vouch for: the per-row checks explain it
+        frame = to_frame(payload, model)
+        return {name: frame[name].to_numpy() for name in names}
+    text = payload.records is None and payload.csv  # CSV cells are always str
+    columns: dict[str, np.ndarray] = {}
+    for name, kind in model.features:
+        if kind == "numeric":
+            columns[name] = _numeric_column(values[name], name, text)
+        else:
+            columns[name] = _categorical_column(values[name], name)
+    return columns
+
+
+def _column_values(payload: Payload, model: Model) -> dict[str, Sequence[Any]] | None:
+    """Each feature's raw values in row order, or None when a per-row check must run instead."""
+    names = model.feature_names
+    if payload.records is not None:
+        records = payload.records
+        keys = records[0].keys()
+        if not all(record.keys() == keys for record in records):
+            return None
+        _check_columns([str(key) for key in keys], model, "record 1")
+        return {name: [record[name] for record in records] for name in names}
+    if payload.rows is None:
+        return None
+    rows = payload.rows
+    first = [str(cell).strip() for cell in rows[0]]
+    if payload.csv and any(cell in names for cell in first):
+        _check_columns(first, model, "CSV header")
+        if len(rows) == 1:
+            raise BadRequestError("CSV body has a header line but no data rows")
+        transposed = list(zip(*rows[1:], strict=True))
+        # A name repeated in the header takes its last column, as building a record per row did.
+        position = {cell: index for index, cell in enumerate(first)}
+        return {name: transposed[position[name]] for name in names}
+    if not all(len(row) == len(names) for row in rows):
+        return None
+    transposed = list(zip(*rows, strict=True))
+    return {name: transposed[index] for index, name in enumerate(names)}
+
+
+def _numeric_column(values: Sequence[Any], column: str, text: bool) -> np.ndarray:
+    try:
+        if not text and any(type(value) is bool for value in values):
+            raise TypeError("a JSON boolean is not a number")
+        numbers = np.fromiter(
+            map(float, [math.nan if value in _MISSING_OR_NULL else value for value in values]),
+            dtype=np.float64,
+            count=len(values),
+        )
+    except (ValueError, TypeError, OverflowError):
+        return np.array([_numeric(value, column, row) for row, value in enumerate(values, start=1)], dtype=np.float64)
+    for index in np.flatnonzero(~np.isfinite(numbers)):  # markers and nulls, or a refused nan/inf
+        numbers[index] = _numeric(values[int(index)], column, int(index) + 1)
+    return numbers
+
+
+def _categorical_column(values: Sequence[Any], column: str) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    try:
+        stripped = [value.strip() for value in values]
+    except AttributeError:  # null, a number or another JSON type: the per-cell rules decide
+        out[:] = [_categorical(value, column, row) for row, value in enumerate(values, start=1)]
+        return out
+    out[:] = [np.nan if value in MISSING_MARKERS else value for value in stripped]
+    return out
+
+
 def to_frame(payload: Payload, model: Model) -> pd.DataFrame:
-    """Check a payload against the training schema and build the typed frame the pipeline expects."""
+    """Check a payload against the training schema and build the typed frame the pipeline expects.
+
+    The per-row reference for ``to_columns``: slower, used when a bulk check fails.
+    """
     names = model.feature_names
     records: list[dict[str, Any]]
     if payload.records is not None:
@@ -357,14 +471,30 @@ def predict_fn(data: Payload | pd.DataFrame | Rejection, model: Model) -> Predic
     if isinstance(data, pd.DataFrame):
         data = Payload(records=data.to_dict(orient="records"))
     try:
-        frame = to_frame(data, model)
+        columns = to_columns(data, model)
     except ClientError as error:
         return _reject(error)
-    proba = np.asarray(model.pipeline.predict_proba(frame), dtype=float)
+    proba = _predict_proba(model, columns)
     fitted = [str(c) for c in model.pipeline.classes_]
     proba = proba[:, [fitted.index(label) for label in model.classes]]
     labels = [model.classes[i] for i in proba.argmax(axis=1)]
     return Prediction(labels=labels, probabilities=proba, classes=model.classes)
+
+
+def _predict_proba(model: Model, columns: dict[str, np.ndarray]) -> np.ndarray:
+    """The fast evaluator's probabilities when it covers the batch, else the pipeline's own."""
+    if model.fast is not None:
+        proba = model.fast.predict_proba(columns)
+        if proba is not None:
+            return np.asarray(proba, dtype=float)
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(columns[name], dtype="float64" if kind == "numeric" else object)
+            for name, kind in model.features
+        },
+        columns=model.feature_names,
+    )
+    return np.asarray(model.pipeline.predict_proba(frame), dtype=float)
 
 
 def _choose_accept(accept: str | None) -> str:
@@ -400,13 +530,13 @@ def _serialise(prediction: Prediction, media_type: str) -> tuple[str, str]:
         body = [
             {
                 "label": label,
-                "probabilities": {c: float(p) for c, p in zip(prediction.classes, row, strict=True)},
+                "probabilities": dict(zip(prediction.classes, row, strict=True)),
             }
-            for label, row in zip(prediction.labels, prediction.probabilities, strict=True)
+            for label, row in zip(prediction.labels, prediction.probabilities.tolist(), strict=True)
         ]
         return json.dumps(body), JSON
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    for label, row in zip(prediction.labels, prediction.probabilities, strict=True):
-        writer.writerow([label, *(repr(float(p)) for p in row)])
+    for label, row in zip(prediction.labels, prediction.probabilities.tolist(), strict=True):
+        writer.writerow([label, *map(repr, row)])
     return buffer.getvalue(), CSV

@@ -6,6 +6,8 @@ Layout (the same whether SageMaker tars ``SM_MODEL_DIR`` or we build the tarball
     manifest.json       what the platform needs to deploy and check the model (keys below)
     code/inference.py   serving handlers; the container imports them from /opt/ml/model/code, which
                         is what makes network-isolated endpoints work (no code download at start)
+    code/fastpath.py    the compact evaluator inference.py serves with, checked against predict_proba
+                        (``check_fast_path``) before anything is published
 
 The tarball is byte-reproducible: same data, hyperparameters and seed give the same sha256, because
 members are sorted with fixed metadata (mtime 0, uid/gid 0, empty owner names), the gzip header has no
@@ -30,9 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import joblib
+import pandas as pd
 import sklearn
 from sklearn.pipeline import Pipeline
 
+from . import fastpath_check
 from .errors import PlatformError
 from .validation import Schema
 
@@ -42,6 +46,9 @@ MANIFEST_FILE = "manifest.json"
 CODE_DIR = "code"
 ENTRY_POINT = "inference.py"
 INFERENCE_SOURCE = Path(__file__).with_name(ENTRY_POINT)
+FASTPATH = "fastpath.py"
+FASTPATH_SOURCE = Path(__file__).with_name(FASTPATH)
+CODE_FILES = (ENTRY_POINT, FASTPATH)
 
 # scikit-learn minor version -> SageMaker scikit-learn serving image tag (from the SageMaker SDK's image
 # catalogue). A model must be served by the scikit-learn minor it was trained with, or unpickling fails.
@@ -137,6 +144,16 @@ def write_model_dir(directory: Path, pipeline: Pipeline, manifest: Mapping[str, 
     joblib.dump(pipeline, directory / MODEL_FILE)
     (directory / MANIFEST_FILE).write_bytes(manifest_bytes(manifest))
     shutil.copyfile(INFERENCE_SOURCE, directory / CODE_DIR / ENTRY_POINT)
+    shutil.copyfile(FASTPATH_SOURCE, directory / CODE_DIR / FASTPATH)
+
+
+def check_fast_path(pipeline: Pipeline, rows: pd.DataFrame) -> str:
+    """Refuse (``FastPathMismatchError``) a pipeline whose serving fast path differs from ``predict_proba``
+    on the training rows or the generated edge rows; return the line to print."""
+    report = fastpath_check.check(pipeline, rows)
+    if report is None:
+        return "serving fast path: not available for this pipeline; the endpoint uses predict_proba"
+    return f"serving fast path: equal to predict_proba on {report.rows} training and edge rows"
 
 
 def _members(directory: Path) -> list[Path]:
@@ -182,7 +199,7 @@ class Outputs:
         paths = [
             self.model_dir / MODEL_FILE,
             self.model_dir / MANIFEST_FILE,
-            self.model_dir / CODE_DIR / ENTRY_POINT,
+            *(self.model_dir / CODE_DIR / name for name in CODE_FILES),
         ]
         if self.artifact is not None and self.manifest_copy is not None:
             paths += [self.artifact, self.manifest_copy]
@@ -221,7 +238,7 @@ def publish(outputs: Outputs, pipeline: Pipeline, manifest: Mapping[str, object]
 
         outputs.model_dir.mkdir(parents=True, exist_ok=True)
         (outputs.model_dir / CODE_DIR).mkdir(exist_ok=True)
-        for relative in (MODEL_FILE, MANIFEST_FILE, f"{CODE_DIR}/{ENTRY_POINT}"):
+        for relative in (MODEL_FILE, MANIFEST_FILE, *(f"{CODE_DIR}/{name}" for name in CODE_FILES)):
             shutil.move(staging / relative, outputs.model_dir / relative)
         if outputs.artifact is not None and outputs.manifest_copy is not None:
             outputs.artifact.parent.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ from training_support import PENGUINS, REPO, Trainings, clean_environ
 from training import package
 from training.errors import PlatformError
 
-MEMBERS = ["code", "code/inference.py", "manifest.json", "model.joblib"]
+MEMBERS = ["code", "code/fastpath.py", "code/inference.py", "manifest.json", "model.joblib"]
 
 
 def test_tarball_members_and_metadata_are_fixed(trainings: Trainings) -> None:
@@ -30,7 +30,7 @@ def test_tarball_members_and_metadata_are_fixed(trainings: Trainings) -> None:
         infos = tar.getmembers()
     assert [info.name for info in infos] == MEMBERS
     assert {(info.mtime, info.uid, info.gid, info.uname, info.gname) for info in infos} == {(0, 0, 0, "", "")}
-    assert [info.mode for info in infos] == [0o755, 0o644, 0o644, 0o644]
+    assert [info.mode for info in infos] == [0o755, 0o644, 0o644, 0o644, 0o644]
 
 
 def test_gzip_header_has_no_timestamp_and_no_file_name(trainings: Trainings) -> None:
@@ -46,9 +46,8 @@ def test_tarball_members_equal_the_model_dir(trainings: Trainings) -> None:
             extracted = tar.extractfile(name)
             assert extracted is not None
             assert extracted.read() == (trainings.first.model_dir / name).read_bytes()
-    assert (trainings.first.model_dir / "code" / "inference.py").read_bytes() == (
-        REPO / "training" / "inference.py"
-    ).read_bytes()
+    for name in ("inference.py", "fastpath.py"):
+        assert (trainings.first.model_dir / "code" / name).read_bytes() == (REPO / "training" / name).read_bytes()
 
 
 def test_manifest_has_exactly_the_agreed_keys_and_values(trainings: Trainings) -> None:

@@ -31,7 +31,13 @@ METRIC_LINE = re.compile(r"^(validation|test):(accuracy|macro_f1|roc_auc)=[01]\.
 
 def test_contract_run_writes_model_dir_and_metrics_and_no_failure_file(trainings: Trainings) -> None:
     job = trainings.contract
-    assert listing(job.root / "model") == ["code", "code/inference.py", "manifest.json", "model.joblib"]
+    assert listing(job.root / "model") == [
+        "code",
+        "code/fastpath.py",
+        "code/inference.py",
+        "manifest.json",
+        "model.joblib",
+    ]
     assert listing(job.root / "output") == [
         "data",
         "data/confusion_matrix_test.png",
@@ -117,6 +123,7 @@ def test_local_run_publishes_tarball_manifest_copy_and_metrics(trainings: Traini
         "model",
         "model.tar.gz",
         "model/code",
+        "model/code/fastpath.py",
         "model/code/inference.py",
         "model/manifest.json",
         "model/model.joblib",
