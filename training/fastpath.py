@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -80,12 +81,13 @@ class _OneHot:
     def transform(self, columns: Mapping[str, Any], out: np.ndarray) -> None:
         rows = np.arange(out.shape[0])
         for name, fill, lookup in zip(self.columns, self.fill, self.lookups, strict=True):
-            # SimpleImputer treats an object cell as missing when it is not equal to itself (NaN).
-            index = np.fromiter(
-                (lookup.get(fill if value != value else value, -1) for value in columns[name]),
-                dtype=np.intp,
-                count=out.shape[0],
-            )
+            values = columns[name]
+            index = np.fromiter(map(lookup.get, values, repeat(-1)), dtype=np.intp, count=out.shape[0])
+            for row in np.flatnonzero(index < 0):
+                # SimpleImputer treats an object cell as missing when it is not equal to itself (NaN).
+                value = values[row]
+                if value != value:
+                    index[row] = lookup.get(fill, -1)
             known = index >= 0
             out[rows[known], index[known]] = 1.0
 

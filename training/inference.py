@@ -215,8 +215,11 @@ def _decode_body(body: Any) -> str:
 
 
 def _parse_csv(text: str) -> Payload:
+    rows = _parse_csv_in_bulk(text)
+    if rows is not None:
+        return Payload(rows=rows, csv=True)
     reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[list[Any]] = []
+    rows = []
     try:
         for record in reader:
             if not record or all(not cell.strip() for cell in record):
@@ -231,6 +234,18 @@ def _parse_csv(text: str) -> Payload:
     if not rows:
         raise BadRequestError("CSV body has no rows")
     return Payload(rows=rows, csv=True)
+
+
+def _parse_csv_in_bulk(text: str) -> list[list[Any]] | None:
+    """All lines at C speed when every one is well-formed, non-blank and as long as the first; else None,
+    and the line-by-line loop of ``_parse_csv`` finds and names the line that is not."""
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        return None
+    if not rows or len(set(map(len, rows))) != 1 or not all(map(str.strip, map("".join, rows))):
+        return None
+    return rows
 
 
 def _json_items(items: list[Any], where: str) -> Payload:
@@ -400,11 +415,10 @@ def _numeric_column(values: Sequence[Any], column: str, text: bool) -> np.ndarra
     try:
         if not text and any(type(value) is bool for value in values):
             raise TypeError("a JSON boolean is not a number")
-        numbers = np.fromiter(
-            map(float, [math.nan if value in _MISSING_OR_NULL else value for value in values]),
-            dtype=np.float64,
-            count=len(values),
-        )
+        source = values
+        if not _MISSING_OR_NULL.isdisjoint(values):
+            source = [math.nan if value in _MISSING_OR_NULL else value for value in values]
+        numbers = np.fromiter(map(float, source), dtype=np.float64, count=len(values))
     except (ValueError, TypeError, OverflowError):
         return np.array([_numeric(value, column, row) for row, value in enumerate(values, start=1)], dtype=np.float64)
     for index in np.flatnonzero(~np.isfinite(numbers)):  # markers and nulls, or a refused nan/inf
@@ -415,11 +429,13 @@ def _numeric_column(values: Sequence[Any], column: str, text: bool) -> np.ndarra
 def _categorical_column(values: Sequence[Any], column: str) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     try:
-        stripped = [value.strip() for value in values]
-    except AttributeError:  # null, a number or another JSON type: the per-cell rules decide
+        stripped = list(map(str.strip, values))
+    except TypeError:  # null, a number or another JSON type: the per-cell rules decide
         out[:] = [_categorical(value, column, row) for row, value in enumerate(values, start=1)]
         return out
-    out[:] = [np.nan if value in MISSING_MARKERS else value for value in stripped]
+    out[:] = (
+        stripped if MISSING_MARKERS.isdisjoint(stripped) else [np.nan if v in MISSING_MARKERS else v for v in stripped]
+    )
     return out
 
 
@@ -527,16 +543,29 @@ def output_fn(prediction: Prediction | Rejection, accept: str | None) -> Any:
 
 def _serialise(prediction: Prediction, media_type: str) -> tuple[str, str]:
     if media_type == JSON:
-        body = [
-            {
-                "label": label,
-                "probabilities": dict(zip(prediction.classes, row, strict=True)),
-            }
-            for label, row in zip(prediction.labels, prediction.probabilities.tolist(), strict=True)
-        ]
-        return json.dumps(body), JSON
+        return _json_body(prediction), JSON
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for label, row in zip(prediction.labels, prediction.probabilities.tolist(), strict=True):
         writer.writerow([label, *map(repr, row)])
     return buffer.getvalue(), CSV
+
+
+def _json_body(prediction: Prediction) -> str:
+    """``json.dumps`` of the records, formatted one row at a time (the same bytes, about twice as fast)."""
+    rows = prediction.probabilities.tolist()
+    if not np.isfinite(prediction.probabilities).all():  # repr(nan) is not JSON's NaN: let json spell it
+        records = [
+            {"label": label, "probabilities": dict(zip(prediction.classes, row, strict=True))}
+            for label, row in zip(prediction.labels, rows, strict=True)
+        ]
+        return json.dumps(records)
+    # json.dumps writes a float as repr() does; keys and labels are JSON-quoted once per class.
+    keys = ", ".join(json.dumps(name).replace("%", "%%") + ": %r" for name in prediction.classes)
+    template = '{"label": %s, "probabilities": {' + keys + "}}"
+    quoted = {label: json.dumps(label) for label in prediction.classes}
+    return (
+        "["
+        + ", ".join([template % (quoted[label], *row) for label, row in zip(prediction.labels, rows, strict=True)])
+        + "]"
+    )
