@@ -129,19 +129,39 @@ def create_app(model_dir: Path) -> Flask:
     return app
 
 
-class ModelServer(BaseApplication):  # type: ignore[misc]
-    """gunicorn with the app preloaded (one model load, shared copy-on-write by the workers)."""
+# gunicorn's sync worker answers every request with `Connection: close`, so each invocation pays a
+# TCP handshake; a threaded worker keeps connections open (measured in bench/README.md).
+WORKER_CLASSES = ("gthread", "gevent", "sync")
+THREADS_PER_WORKER = 4
+KEEPALIVE_SECONDS = 5
 
-    def __init__(self, app: Flask, port: int, workers: int) -> None:
+
+class ModelServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn with the app preloaded (one model load, shared copy-on-write by the workers).
+
+    No access log by default, as in AWS's container (its gunicorn runs without one): a line per request
+    costs the worker a write per invocation. ``--access-log`` turns it on for local debugging.
+    """
+
+    def __init__(
+        self,
+        app: Flask,
+        port: int,
+        workers: int,
+        worker_class: str = WORKER_CLASSES[0],
+        access_log: bool = False,
+    ) -> None:
         self.application = app
         self.options = {
             "bind": f"{HOST}:{port}",
             "workers": workers,
-            "worker_class": "sync",
+            "worker_class": worker_class,
+            "threads": THREADS_PER_WORKER,
+            "keepalive": KEEPALIVE_SECONDS,
             "preload_app": True,
             "timeout": INVOCATION_TIMEOUT_SECONDS,
             "graceful_timeout": GRACEFUL_SHUTDOWN_SECONDS,
-            "accesslog": "-",
+            "accesslog": "-" if access_log else None,
             "loglevel": "info",
         }
         super().__init__()
@@ -159,6 +179,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--artifact", type=Path, default=Path("build/model.tar.gz"))
     parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (SageMaker uses 8080)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--worker-class", choices=WORKER_CLASSES, default=WORKER_CLASSES[0], help="gunicorn worker class"
+    )
+    parser.add_argument("--access-log", action="store_true", help="log one line per request to stdout")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     with tempfile.TemporaryDirectory(prefix="model-") as tmp:
@@ -167,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ServeError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        ModelServer(app, args.port, args.workers).run()
+        ModelServer(app, args.port, args.workers, args.worker_class, args.access_log).run()
     return 0
 
 
