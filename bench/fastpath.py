@@ -76,7 +76,7 @@ def main() -> int:
                     handlers.predict_fn(handlers.input_fn(body, content_type), model), "application/json"
                 )
 
-            calls = {
+            calls: dict[str, Callable[[], Any]] = {
                 "evaluator": functools.partial(model.fast.predict_proba, columns),
                 "chain csv": chain(csv_body, "text/csv"),
                 "chain json": chain(json_body, "application/json"),

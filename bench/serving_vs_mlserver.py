@@ -20,6 +20,7 @@ scikit-learn, numpy and pandas versions (the pickle must load under the same sci
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -254,7 +255,8 @@ def run_python_client(target: Target, connections: int, duration: int, _: Path) 
         while time.monotonic() < stop:
             started = time.perf_counter()
             try:
-                connection.request("POST", target.body.path, target.body.data, {"Content-Type": target.body.content_type})
+                headers = {"Content-Type": target.body.content_type}
+                connection.request("POST", target.body.path, target.body.data, headers)
                 response = connection.getresponse()
                 response.read()
                 if response.status != 200:
@@ -328,11 +330,9 @@ def main() -> int:
                 ours("gthread+log", "--worker-class", "gthread", "--access-log"),
                 ours("gthread", "--worker-class", "gthread"),
             ]
-            try:
-                import gevent  # type: ignore[import-not-found]  # noqa: F401
-
+            if importlib.util.find_spec("gevent") is not None:
                 servers.append(ours("gevent", "--worker-class", "gevent"))
-            except ImportError:
+            else:
                 print("gevent is not installed in .venv: its row is skipped")
         else:
             mlserver = ensure_mlserver()
@@ -380,9 +380,8 @@ def _start_all(servers: list[tuple[str, list[str], int, str]], root: Path) -> It
         yield {}
         return
     (name, command, port, ready), rest = servers[0], servers[1:]
-    with _server(command, port, ready, root / f"{_slug(name)}.log", ROOT):
-        with _start_all(rest, root) as ports:
-            yield {name: port, **ports}
+    with _server(command, port, ready, root / f"{_slug(name)}.log", ROOT), _start_all(rest, root) as ports:
+        yield {name: port, **ports}
 
 
 def _print_table(

@@ -7,6 +7,7 @@ container behaves the same; test_training_container_errors covers our side of th
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from training_support import REPO, Trainings, clean_environ, penguin_lines
 
 from training import serve
@@ -225,3 +227,40 @@ def test_handlers_come_from_the_artifact_not_the_package(trainings: Trainings, t
     module = serve.load_handlers(model_dir)
     assert Path(module.__file__ or "") == model_dir / "code" / "inference.py"
     assert os.path.samefile(module.__file__ or "", tmp_path / "code" / "inference.py")
+
+
+def test_connections_are_kept_alive(server: Server) -> None:
+    """Two invocations on one TCP connection (gthread worker); the sync worker closed it after each.
+
+    It cannot prove SageMaker's front end reuses connections, only that the server allows it."""
+    host, port = server.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        statuses = []
+        for _ in range(2):
+            connection.request(
+                "POST", "/invocations", body=ROWS[0].split(",", 1)[1], headers={"Content-Type": "text/csv"}
+            )
+            response = connection.getresponse()
+            response.read()
+            statuses.append((response.status, response.getheader("Connection"), response.will_close))
+            if len(statuses) == 1:
+                first_socket = connection.sock
+        assert statuses == [(200, "keep-alive", False), (200, "keep-alive", False)]
+        assert connection.sock is first_socket
+    finally:
+        connection.close()
+
+
+def test_no_access_log_line_unless_asked(server: Server) -> None:
+    with urllib.request.urlopen(f"{server.url}/ping", timeout=10) as response:
+        assert response.status == 200
+    assert "GET /ping" not in server.output()
+    assert "POST /invocations" not in server.output()
+
+
+@pytest.mark.parametrize(("access_log", "expected"), [(False, None), (True, "-")])
+def test_access_log_option(access_log: bool, expected: str | None) -> None:
+    options = serve.ModelServer(Flask("test"), 8080, 2, access_log=access_log).options
+    assert options["accesslog"] == expected
+    assert (options["worker_class"], options["threads"], options["keepalive"]) == ("gthread", 4, 5)
