@@ -405,7 +405,7 @@ def _column_values(payload: Payload, model: Model) -> dict[str, Sequence[Any]] |
         # A name repeated in the header takes its last column, as building a record per row did.
         position = {cell: index for index, cell in enumerate(first)}
         return {name: transposed[position[name]] for name in names}
-    if not all(len(row) == len(names) for row in rows):
+    if set(map(len, rows)) != {len(names)}:
         return None
     transposed = list(zip(*rows, strict=True))
     return {name: transposed[index] for index, name in enumerate(names)}
@@ -493,7 +493,7 @@ def predict_fn(data: Payload | pd.DataFrame | Rejection, model: Model) -> Predic
     proba = _predict_proba(model, columns)
     fitted = [str(c) for c in model.pipeline.classes_]
     proba = proba[:, [fitted.index(label) for label in model.classes]]
-    labels = [model.classes[i] for i in proba.argmax(axis=1)]
+    labels = [model.classes[i] for i in proba.argmax(axis=1).tolist()]
     return Prediction(labels=labels, probabilities=proba, classes=model.classes)
 
 
