@@ -8,6 +8,7 @@ scikit-learn versions other than the installed one; packaging re-checks every ar
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -286,3 +287,21 @@ def test_column_parsing_of_a_repeated_header_name_takes_its_last_column(training
     model = inference.model_fn(str(trainings.first.model_dir))
     by_column = inference.to_columns(COLUMN_PAYLOADS["csv-header-with-a-repeated-name"], model)
     assert by_column["island"].tolist() == ["Dream"]
+
+
+@pytest.mark.parametrize(
+    "classes",
+    [("Adelie", "Chinstrap", "Gentoo"), ('say "%r"', "100%", "Pingüino")],
+    ids=["penguins", "quotes-percent-unicode"],
+)
+def test_json_answer_is_byte_for_byte_what_json_dumps_writes(classes: tuple[str, ...]) -> None:
+    """The row-by-row formatting must stay equal to ``json.dumps`` of the records it replaced."""
+    probabilities = np.array([[1.0, 0.0, 0.0], [0.1, 0.2, 0.7], [1 / 3, 1 / 3, 1 / 3], [5e-324, 0.5, 0.5]])
+    labels = [classes[i] for i in probabilities.argmax(axis=1).tolist()]
+    prediction = inference.Prediction(labels=labels, probabilities=probabilities, classes=classes)
+    body, content_type = inference.output_fn(prediction, "application/json")
+    records = [
+        {"label": label, "probabilities": {c: float(p) for c, p in zip(classes, row, strict=True)}}
+        for label, row in zip(labels, probabilities, strict=True)
+    ]
+    assert (body, content_type) == (json.dumps(records), "application/json")
