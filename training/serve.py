@@ -156,7 +156,8 @@ class ModelServer(BaseApplication):  # type: ignore[misc]
             "bind": f"{HOST}:{port}",
             "workers": workers,
             "worker_class": worker_class,
-            "threads": THREADS_PER_WORKER,
+            # gunicorn silently turns `sync` with threads > 1 into gthread: threads only for gthread.
+            "threads": THREADS_PER_WORKER if worker_class == "gthread" else 1,
             "keepalive": KEEPALIVE_SECONDS,
             "preload_app": True,
             "timeout": INVOCATION_TIMEOUT_SECONDS,

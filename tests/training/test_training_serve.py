@@ -264,3 +264,10 @@ def test_access_log_option(access_log: bool, expected: str | None) -> None:
     options = serve.ModelServer(Flask("test"), 8080, 2, access_log=access_log).options
     assert options["accesslog"] == expected
     assert (options["worker_class"], options["threads"], options["keepalive"]) == ("gthread", 4, 5)
+
+
+@pytest.mark.parametrize(("worker_class", "expected"), [("gthread", ("ThreadWorker", 4)), ("sync", ("SyncWorker", 1))])
+def test_threads_only_for_the_threaded_worker(worker_class: str, expected: tuple[str, int]) -> None:
+    """gunicorn replaces `sync` by gthread when threads > 1; `--worker-class sync` must stay sync."""
+    server = serve.ModelServer(Flask("test"), 8080, 2, worker_class=worker_class)
+    assert (server.cfg.worker_class.__name__, server.cfg.threads) == expected
