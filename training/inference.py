@@ -388,6 +388,8 @@ def _column_values(payload: Payload, model: Model) -> dict[str, Sequence[Any]] |
     names = model.feature_names
     if payload.records is not None:
         records = payload.records
+        if not records:
+            return None
         keys = records[0].keys()
         if not all(record.keys() == keys for record in records):
             return None
