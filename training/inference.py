@@ -40,6 +40,7 @@ import json
 import logging
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -48,6 +49,11 @@ import joblib
 import numpy as np
 import pandas as pd
 import sklearn
+
+if __package__:  # imported as training.inference (tests, tooling)
+    from . import fastpath
+else:  # the container and training.serve load code/inference.py as the top-level module "inference"
+    import fastpath  # type: ignore[import-not-found,no-redef]
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +151,7 @@ class Model:
     classes: tuple[str, ...]
     target: str
     manifest: dict[str, Any]
+    fast: Any = None  # fastpath.Evaluator, or None when the pipeline is not one it covers
 
     @property
     def feature_names(self) -> list[str]:
@@ -194,7 +201,16 @@ def model_fn(model_dir: str) -> Model:
         classes=tuple(str(c) for c in manifest["classes"]),
         target=str(manifest["target"]),
         manifest=manifest,
+        fast=_fast_evaluator(pipeline),
     )
+
+
+def _fast_evaluator(pipeline: Any) -> Any:
+    """The compact evaluator of ``code/fastpath.py`` (packed beside this file), or None to use the pipeline.
+
+    Packaging refused any artifact whose evaluator disagrees with ``predict_proba``.
+    """
+    return fastpath.build(pipeline)
 
 
 def _media_type(value: str | None) -> str:
@@ -221,7 +237,11 @@ def _decode_body(body: Any) -> str:
 def _parse_csv(text: str) -> Payload:
     """One row per CSV line, in order. A line of empty cells (``,,,``) is a row of missing values (the
     pipeline imputes it); an empty line before a row is refused with its number, never dropped, because
-    batch transform joins output lines to input lines by position. Empty lines at the end are ignored."""
+    batch transform joins output lines to input lines by position. Empty lines at the end are ignored.
+    The bulk reader answers when no line is blank or ragged; otherwise this line loop decides."""
+    bulk = _parse_csv_in_bulk(text)
+    if bulk is not None:
+        return Payload(rows=bulk, csv=True)
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[list[Any]] = []
     blank_line: int | None = None
@@ -245,6 +265,18 @@ def _parse_csv(text: str) -> Payload:
     if not rows:
         raise BadRequestError("CSV body has no rows")
     return Payload(rows=rows, csv=True)
+
+
+def _parse_csv_in_bulk(text: str) -> list[list[Any]] | None:
+    """All lines at C speed when every one is well-formed, non-blank and as long as the first; else None,
+    and the line-by-line loop of ``_parse_csv`` finds and names the line that is not."""
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        return None
+    if not rows or len(set(map(len, rows))) != 1 or not all(map(str.strip, map("".join, rows))):
+        return None
+    return rows
 
 
 def _json_items(items: list[Any], where: str) -> Payload:
@@ -366,8 +398,96 @@ def _categorical(value: Any, column: str, row: int) -> Any:
     )
 
 
+_MISSING_OR_NULL = MISSING_MARKERS | {None}
+
+
+def to_columns(payload: Payload, model: Model) -> dict[str, np.ndarray]:
+    """Check a payload against the training schema and convert it column by column.
+
+    Numeric columns become float64 (NaN for missing), categorical ones object arrays of stripped text
+    (NaN for missing). A column the bulk conversion cannot take as a whole (a misspelt number, a marker
+    with spaces, a value of the wrong JSON type) is converted again cell by cell by the functions
+    ``to_frame`` uses, so every error names the same column, row and value as before.
+    """
+    names = model.feature_names
+    values = _column_values(payload, model)
+    if values is None:  # a row or record the bulk checks cannot vouch for: the per-row checks explain it
+        frame = to_frame(payload, model)
+        return {name: frame[name].to_numpy() for name in names}
+    text = payload.records is None and payload.csv  # CSV cells are always str
+    columns: dict[str, np.ndarray] = {}
+    for name, kind in model.features:
+        if kind == "numeric":
+            columns[name] = _numeric_column(values[name], name, text)
+        else:
+            columns[name] = _categorical_column(values[name], name)
+    return columns
+
+
+def _column_values(payload: Payload, model: Model) -> dict[str, Sequence[Any]] | None:
+    """Each feature's raw values in row order, or None when a per-row check must run instead."""
+    names = model.feature_names
+    if payload.records is not None:
+        records = payload.records
+        if not records:
+            return None
+        keys = records[0].keys()
+        if not all(record.keys() == keys for record in records):
+            return None
+        _check_columns([str(key) for key in keys], model, "record 1")
+        return {name: [record[name] for record in records] for name in names}
+    if payload.rows is None:
+        return None
+    rows = payload.rows
+    first = [str(cell).strip() for cell in rows[0]]
+    folded = {name.casefold() for name in names}  # a header of names differing only by case is named
+    if payload.csv and any(cell in names or cell.casefold() in folded for cell in first):
+        _check_columns(first, model, "CSV header")
+        if len(rows) == 1:
+            raise BadRequestError("CSV body has a header line but no data rows")
+        transposed = list(zip(*rows[1:], strict=True))
+        # A name repeated in the header takes its last column, as building a record per row did.
+        position = {cell: index for index, cell in enumerate(first)}
+        return {name: transposed[position[name]] for name in names}
+    if set(map(len, rows)) != {len(names)}:
+        return None
+    transposed = list(zip(*rows, strict=True))
+    return {name: transposed[index] for index, name in enumerate(names)}
+
+
+def _numeric_column(values: Sequence[Any], column: str, text: bool) -> np.ndarray:
+    try:
+        if not text and any(type(value) is bool for value in values):
+            raise TypeError("a JSON boolean is not a number")
+        source = values
+        if not _MISSING_OR_NULL.isdisjoint(values):
+            source = [math.nan if value in _MISSING_OR_NULL else value for value in values]
+        numbers = np.fromiter(map(float, source), dtype=np.float64, count=len(values))
+    except (ValueError, TypeError, OverflowError):
+        return np.array([_numeric(value, column, row) for row, value in enumerate(values, start=1)], dtype=np.float64)
+    for index in np.flatnonzero(~np.isfinite(numbers)):  # markers and nulls, or a refused nan/inf
+        numbers[index] = _numeric(values[int(index)], column, int(index) + 1)
+    return numbers
+
+
+def _categorical_column(values: Sequence[Any], column: str) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    try:
+        stripped = list(map(str.strip, values))
+    except TypeError:  # null, a number or another JSON type: the per-cell rules decide
+        out[:] = [_categorical(value, column, row) for row, value in enumerate(values, start=1)]
+        return out
+    out[:] = (
+        stripped if MISSING_MARKERS.isdisjoint(stripped) else [np.nan if v in MISSING_MARKERS else v for v in stripped]
+    )
+    return out
+
+
 def to_frame(payload: Payload, model: Model) -> pd.DataFrame:
-    """Check a payload against the training schema and build the typed frame the pipeline expects."""
+    """Check a payload against the training schema and build the typed frame the pipeline expects.
+
+    The per-row reference for ``to_columns``: slower, used when a bulk check fails.
+    """
     names = model.feature_names
     records: list[dict[str, Any]]
     if payload.records is not None:
@@ -412,14 +532,30 @@ def predict_fn(data: Payload | pd.DataFrame | Rejection, model: Model) -> Predic
     if isinstance(data, pd.DataFrame):
         data = Payload(records=data.to_dict(orient="records"))
     try:
-        frame = to_frame(data, model)
+        columns = to_columns(data, model)
     except ClientError as error:
         return _reject(error)
-    proba = np.asarray(model.pipeline.predict_proba(frame), dtype=float)
+    proba = _predict_proba(model, columns)
     fitted = [str(c) for c in model.pipeline.classes_]
     proba = proba[:, [fitted.index(label) for label in model.classes]]
-    labels = [model.classes[i] for i in proba.argmax(axis=1)]
+    labels = [model.classes[i] for i in proba.argmax(axis=1).tolist()]
     return Prediction(labels=labels, probabilities=proba, classes=model.classes)
+
+
+def _predict_proba(model: Model, columns: dict[str, np.ndarray]) -> np.ndarray:
+    """The fast evaluator's probabilities when it covers the batch, else the pipeline's own."""
+    if model.fast is not None:
+        proba = model.fast.predict_proba(columns)
+        if proba is not None:
+            return np.asarray(proba, dtype=float)
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(columns[name], dtype="float64" if kind == "numeric" else object)
+            for name, kind in model.features
+        },
+        columns=model.feature_names,
+    )
+    return np.asarray(model.pipeline.predict_proba(frame), dtype=float)
 
 
 def _quality(part: str) -> float | None:
@@ -475,16 +611,29 @@ def output_fn(prediction: Prediction | Rejection, accept: str | None) -> Any:
 
 def _serialise(prediction: Prediction, media_type: str) -> tuple[str, str]:
     if media_type == JSON:
-        body = [
-            {
-                "label": label,
-                "probabilities": {c: float(p) for c, p in zip(prediction.classes, row, strict=True)},
-            }
-            for label, row in zip(prediction.labels, prediction.probabilities, strict=True)
-        ]
-        return json.dumps(body), JSON
+        return _json_body(prediction), JSON
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    for label, row in zip(prediction.labels, prediction.probabilities, strict=True):
-        writer.writerow([label, *(repr(float(p)) for p in row)])
+    for label, row in zip(prediction.labels, prediction.probabilities.tolist(), strict=True):
+        writer.writerow([label, *map(repr, row)])
     return buffer.getvalue(), CSV
+
+
+def _json_body(prediction: Prediction) -> str:
+    """``json.dumps`` of the records, formatted one row at a time (the same bytes, about twice as fast)."""
+    rows = prediction.probabilities.tolist()
+    if not np.isfinite(prediction.probabilities).all():  # repr(nan) is not JSON's NaN: let json spell it
+        records = [
+            {"label": label, "probabilities": dict(zip(prediction.classes, row, strict=True))}
+            for label, row in zip(prediction.labels, rows, strict=True)
+        ]
+        return json.dumps(records)
+    # json.dumps writes a float as repr() does; keys and labels are JSON-quoted once per class.
+    keys = ", ".join(json.dumps(name).replace("%", "%%") + ": %r" for name in prediction.classes)
+    template = '{"label": %s, "probabilities": {' + keys + "}}"
+    quoted = {label: json.dumps(label) for label in prediction.classes}
+    return (
+        "["
+        + ", ".join([template % (quoted[label], *row) for label, row in zip(prediction.labels, rows, strict=True)])
+        + "]"
+    )

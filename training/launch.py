@@ -45,6 +45,7 @@ JOB_MODULES = (
     "contract.py",
     "errors.py",
     "evaluate.py",
+    "fastpath_check.py",
     "features.py",
     "hyperparameters.py",
     "package.py",
@@ -84,13 +85,27 @@ def training_image(region: str, instance_type: str) -> str:
     catalogue (no network call)."""
     from sagemaker.core import image_uris
 
-    uri: str = image_uris.retrieve(
-        framework="sklearn",
-        region=region,
-        version=serving_image_version(sklearn.__version__),
-        image_scope="training",
-        instance_type=instance_type,
-    )
+    try:
+        uri: str = image_uris.retrieve(
+            framework="sklearn",
+            region=region,
+            version=serving_image_version(sklearn.__version__),
+            image_scope="training",
+            instance_type=instance_type,
+        )
+    except ValueError as exc:
+        # The SDK's catalogue lists the scikit-learn images for processor "cpu" only, so a GPU type
+        # (ml.g*, ml.p*) has no image; its own message advises upgrading the SDK, which would not help.
+        if "processor" in str(exc):
+            raise UserError(
+                f"--instance-type {instance_type}: the SageMaker scikit-learn image runs on CPU instances only; "
+                f"use a CPU type such as {DEFAULT_INSTANCE_TYPE}"
+            ) from None
+        reason = str(exc).split(". ")[0].rstrip(".")
+        raise UserError(
+            f"no scikit-learn training image for region {region} and instance type {instance_type} ({reason}); "
+            f"check --region and --instance-type (default {DEFAULT_INSTANCE_TYPE})"
+        ) from None
     return uri
 
 

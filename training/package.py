@@ -4,9 +4,11 @@ Layout (the same whether SageMaker tars ``SM_MODEL_DIR`` or we build the tarball
 
     model.joblib        the fitted scikit-learn Pipeline (scikit-learn classes only)
     manifest.json       what the platform needs to deploy and check the model (keys below)
-    code/inference.py   serving handlers (and any sibling module listed in SERVING_MODULES); the
+    code/inference.py   serving handlers and the sibling modules listed in SERVING_MODULES; the
                         container imports them from its copy of /opt/ml/model/code, so a
                         network-isolated endpoint needs no code download at start
+    code/fastpath.py    the compact evaluator inference.py serves with, checked against predict_proba
+                        (``check_fast_path``) before anything is published
     code/pyproject.toml and code/_build/code_backend.py
                         a build with no requirements for the `pip install .` the container runs
                         in that copy at start-up (see code_backend.py): without it the install
@@ -35,9 +37,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import joblib
+import pandas as pd
 import sklearn
 from sklearn.pipeline import Pipeline
 
+from . import fastpath_check
 from .errors import PlatformError
 from .validation import Schema
 
@@ -48,9 +52,10 @@ CODE_DIR = "code"
 ENTRY_POINT = "inference.py"
 _HERE = Path(__file__).resolve().parent
 INFERENCE_SOURCE = _HERE / ENTRY_POINT
+FASTPATH = "fastpath.py"
 # Top-level modules of code/: the entry point and the sibling modules it imports (``import fastpath``,
 # never ``from training import ...``: in the container code/ is a directory on sys.path, not a package).
-SERVING_MODULES = (ENTRY_POINT,)
+SERVING_MODULES = (ENTRY_POINT, FASTPATH)
 # Every file of code/ (path under code/ -> source in this directory).
 CODE_FILES: dict[str, Path] = {
     **{name: _HERE / name for name in SERVING_MODULES},
@@ -160,6 +165,15 @@ def write_model_dir(directory: Path, pipeline: Pipeline, manifest: Mapping[str, 
         target = directory / CODE_DIR / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
+
+
+def check_fast_path(pipeline: Pipeline, rows: pd.DataFrame) -> str:
+    """Refuse (``FastPathMismatchError``) a pipeline whose serving fast path differs from ``predict_proba``
+    on the training rows or the generated edge rows; return the line to print."""
+    report = fastpath_check.check(pipeline, rows)
+    if report is None:
+        return "serving fast path: not available for this pipeline; the endpoint uses predict_proba"
+    return f"serving fast path: equal to predict_proba on {report.rows} training and edge rows"
 
 
 def _members(directory: Path) -> list[Path]:

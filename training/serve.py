@@ -29,10 +29,10 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask, Response, request
 from gunicorn.app.base import BaseApplication
@@ -174,20 +174,39 @@ def create_app(model_dir: Path) -> Flask:
     return app
 
 
-class ModelServer(BaseApplication):  # type: ignore[misc]
-    """gunicorn with the app preloaded (one model load, shared copy-on-write by the workers)."""
+# gunicorn's sync worker answers every request with `Connection: close`, so each invocation pays a
+# TCP handshake; a threaded worker keeps connections open (measured in bench/README.md).
+WORKER_CLASSES = ("gthread", "gevent", "sync")
+KEEPALIVE_SECONDS = 5
 
-    def __init__(self, app: Flask, port: int, workers: int) -> None:
+
+class ModelServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn with the app preloaded (one model load, shared copy-on-write by the workers).
+
+    No access log by default, as in AWS's container (its gunicorn runs without one): a line per request
+    costs the worker a write per invocation. ``--access-log`` turns it on for local debugging.
+    """
+
+    def __init__(
+        self,
+        app: Flask,
+        port: int,
+        workers: int,
+        worker_class: str = WORKER_CLASSES[0],
+        access_log: bool = False,
+    ) -> None:
         self.application = app
         self.options = {
             "bind": f"{HOST}:{port}",
             "workers": workers,
-            "worker_class": "gthread",
-            "threads": THREADS_PER_WORKER,
+            "worker_class": worker_class,
+            # gunicorn silently turns `sync` with threads > 1 into gthread: threads only for gthread.
+            "threads": THREADS_PER_WORKER if worker_class == "gthread" else 1,
+            "keepalive": KEEPALIVE_SECONDS,
             "preload_app": True,
             "timeout": INVOCATION_TIMEOUT_SECONDS,
             "graceful_timeout": GRACEFUL_SHUTDOWN_SECONDS,
-            "accesslog": "-",
+            "accesslog": "-" if access_log else None,
             "loglevel": "info",
         }
         super().__init__()
@@ -200,11 +219,38 @@ class ModelServer(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line and exit 2 (the input is wrong), as every command of the project; argparse's own
+        # error() prints the whole usage block first.
+        print(f"error: {message}; run python -m training.serve --help for the accepted flags", file=sys.stderr)
+        sys.exit(2)
+
+
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number from {low} to {high}, got {raw[:40]!r}"
+            ) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {value}")
+        return value
+
+    return parse
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.serve", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m training.serve", description=__doc__.splitlines()[0])
     parser.add_argument("--artifact", type=Path, default=Path("build/model.tar.gz"))
-    parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (SageMaker uses 8080)")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=_bounded(1, 65535), default=8080, help="port on 127.0.0.1 (SageMaker uses 8080)")
+    parser.add_argument("--workers", type=_bounded(1, 64), default=2)
+    parser.add_argument(
+        "--worker-class", choices=WORKER_CLASSES, default=WORKER_CLASSES[0], help="gunicorn worker class"
+    )
+    parser.add_argument("--access-log", action="store_true", help="log one line per request to stdout")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     with tempfile.TemporaryDirectory(prefix="model-") as tmp:
@@ -213,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ServeError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        ModelServer(app, args.port, args.workers).run()
+        ModelServer(app, args.port, args.workers, args.worker_class, args.access_log).run()
     return 0
 
 

@@ -191,6 +191,7 @@ def run(args: Arguments, env: contract.SageMakerEnv) -> package.Published:
         metrics={name: metrics.summary() for name, metrics in results.items()},
         commit=package.git_commit(),
     )
+    print(package.check_fast_path(pipeline, train_data.X))
     published = package.publish(outputs, pipeline, manifest)
     print(f"model directory: {published.model_dir}")
     if published.artifact is not None:

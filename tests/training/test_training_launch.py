@@ -56,6 +56,8 @@ def test_dry_run_prints_the_job_request(capsys: pytest.CaptureFixture[str]) -> N
             "contract.py",
             "errors.py",
             "evaluate.py",
+            "fastpath.py",
+            "fastpath_check.py",
             "features.py",
             "hyperparameters.py",
             "inference.py",
@@ -100,6 +102,18 @@ def test_dry_run_prints_the_job_request(capsys: pytest.CaptureFixture[str]) -> N
             "argument -H/--hyperparameter: expected NAME=VALUE with NAME one of estimator, n_estimators, "
             "max_depth, min_samples_leaf, seed, min_f1, target, test_size, validation_size, got 'depth=3'; "
             "run launch.py --help for the accepted flags",
+        ),
+        (
+            ["--train", "s3://b/t", "--instance-type", "ml.g5.xlarge", "--dry-run"],
+            ENVIRON,
+            "--instance-type ml.g5.xlarge: the SageMaker scikit-learn image runs on CPU instances only; "
+            "use a CPU type such as ml.m5.large",
+        ),
+        (
+            ["--train", "s3://b/t", "--region", "xx-west-9", "--dry-run"],
+            ENVIRON,
+            "no scikit-learn training image for region xx-west-9 and instance type ml.m5.large "
+            "(Unsupported region: xx-west-9); check --region and --instance-type (default ml.m5.large)",
         ),
     ],
 )

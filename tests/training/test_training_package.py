@@ -27,6 +27,7 @@ MEMBERS = [
     "code",
     "code/_build",
     "code/_build/code_backend.py",
+    "code/fastpath.py",
     "code/inference.py",
     "code/pyproject.toml",
     "manifest.json",
@@ -39,7 +40,7 @@ def test_tarball_members_and_metadata_are_fixed(trainings: Trainings) -> None:
         infos = tar.getmembers()
     assert [info.name for info in infos] == MEMBERS
     assert {(info.mtime, info.uid, info.gid, info.uname, info.gname) for info in infos} == {(0, 0, 0, "", "")}
-    assert [info.mode for info in infos] == [0o755, 0o755, 0o644, 0o644, 0o644, 0o644, 0o644]
+    assert [info.mode for info in infos] == [0o755, 0o755, 0o644, 0o644, 0o644, 0o644, 0o644, 0o644]
 
 
 def test_gzip_header_has_no_timestamp_and_no_file_name(trainings: Trainings) -> None:
@@ -56,7 +57,8 @@ def test_tarball_members_equal_the_model_dir(trainings: Trainings) -> None:
             assert extracted is not None
             assert extracted.read() == (trainings.first.model_dir / name).read_bytes()
     code = trainings.first.model_dir / "code"
-    assert (code / "inference.py").read_bytes() == (REPO / "training" / "inference.py").read_bytes()
+    for name in ("inference.py", "fastpath.py"):
+        assert (code / name).read_bytes() == (REPO / "training" / name).read_bytes()
     assert (code / "pyproject.toml").read_bytes() == (REPO / "training" / "code_pyproject.toml").read_bytes()
     assert (code / "_build" / "code_backend.py").read_bytes() == (REPO / "training" / "code_backend.py").read_bytes()
 

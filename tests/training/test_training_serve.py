@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from training_support import REPO, Trainings, clean_environ, penguin_lines
 
 from training import serve
@@ -279,3 +280,69 @@ def test_handlers_come_from_the_artifact_not_the_package(trainings: Trainings, t
     module = serve.load_handlers(model_dir)
     assert Path(module.__file__ or "") == model_dir / "code" / "inference.py"
     assert os.path.samefile(module.__file__ or "", tmp_path / "code" / "inference.py")
+
+
+def test_connections_are_kept_alive(server: Server) -> None:
+    """Two invocations on one TCP connection (gthread worker); the sync worker closed it after each.
+
+    It cannot prove SageMaker's front end reuses connections, only that the server allows it."""
+    host, port = server.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        statuses = []
+        for _ in range(2):
+            connection.request(
+                "POST", "/invocations", body=ROWS[0].split(",", 1)[1], headers={"Content-Type": "text/csv"}
+            )
+            response = connection.getresponse()
+            response.read()
+            statuses.append((response.status, response.getheader("Connection"), response.will_close))
+            if len(statuses) == 1:
+                first_socket = connection.sock
+        assert statuses == [(200, "keep-alive", False), (200, "keep-alive", False)]
+        assert connection.sock is first_socket
+    finally:
+        connection.close()
+
+
+def test_no_access_log_line_unless_asked(server: Server) -> None:
+    with urllib.request.urlopen(f"{server.url}/ping", timeout=10) as response:
+        assert response.status == 200
+    assert "GET /ping" not in server.output()
+    assert "POST /invocations" not in server.output()
+
+
+@pytest.mark.parametrize(("access_log", "expected"), [(False, None), (True, "-")])
+def test_access_log_option(access_log: bool, expected: str | None) -> None:
+    options = serve.ModelServer(Flask("test"), 8080, 2, access_log=access_log).options
+    assert options["accesslog"] == expected
+    assert (options["worker_class"], options["threads"], options["keepalive"]) == ("gthread", 8, 5)
+
+
+@pytest.mark.parametrize(("worker_class", "expected"), [("gthread", ("ThreadWorker", 8)), ("sync", ("SyncWorker", 1))])
+def test_threads_only_for_the_threaded_worker(worker_class: str, expected: tuple[str, int]) -> None:
+    """gunicorn replaces `sync` by gthread when threads > 1; `--worker-class sync` must stay sync."""
+    server = serve.ModelServer(Flask("test"), 8080, 2, worker_class=worker_class)
+    assert (server.cfg.worker_class.__name__, server.cfg.threads) == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--port", "99999"], "argument --port: expected a whole number from 1 to 65535, got 99999"),
+        (["--port", "http"], "argument --port: expected a whole number from 1 to 65535, got 'http'"),
+        (["--workers", "0"], "argument --workers: expected a whole number from 1 to 64, got 0"),
+        (
+            ["--worker-class", "eventlet"],
+            "argument --worker-class: invalid choice: 'eventlet' (choose from 'gthread', 'gevent', 'sync')",
+        ),
+    ],
+)
+def test_bad_flags_give_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    """Refused before the artifact is opened or a port bound; cannot prove gunicorn's own errors are one line."""
+    with pytest.raises(SystemExit) as exited:
+        serve.main(["--artifact", "does-not-matter.tar.gz", *argv])
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"error: {message}; run python -m training.serve --help for the accepted flags\n"
