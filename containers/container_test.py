@@ -14,8 +14,10 @@
 4. Runs ``train.py`` the way an SDK v3 ``ModelTrainer`` job does (``training_driver.py``), with no
    network: a successful job and failing ones, whose failure file must hold our one-line reason.
 
-Exit codes: 0 all checks passed (or skipped: not root / no ``unshare`` / no Python 3.12, with the
-reason printed), 1 a contract check failed, 2 the server never answered ``/ping``, 3 setup failed.
+Exit codes (the project's table): 0 all checks passed (or skipped: not root / no ``unshare`` / no
+Python 3.12, with the reason printed), 1 a check failed (the server never answered ``/ping``, a
+contract or training check), 2 no artifact, 4 setup failed (the container environment could not be built,
+or the namespace still has a network).
 What it does not run: the image itself (its nginx, its OS packages, ``sagemaker_sklearn_container``).
 """
 
@@ -133,12 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     assert python is not None
     if not args.artifact.is_file():
         print(f"container-test: {args.artifact} does not exist; run `make train` first", file=sys.stderr)
-        return 3
+        return 2
     try:
         venv_python = build_venv(python)
     except SetupError as exc:
         print(f"container-test: could not build the container environment: {exc}", file=sys.stderr)
-        return 3
+        return 4
     with tempfile.TemporaryDirectory(prefix="container-test-") as tmp:
         base = Path(tmp)
         unpack(args.artifact, base)

@@ -358,11 +358,11 @@ def test_bad_hyperparameter(
         ),
     ],
 )
-def test_platform_error_exits_3_with_failure_file(
+def test_platform_error_exits_4_with_failure_file(
     job: Callable[..., Outcome], tmp_path: Path, env: dict[str, str], reason: str
 ) -> None:
     path = channel_file(tmp_path, LINES)
     outcome = job({"train": path.parent}, **env)
-    assert outcome.returncode == 3
+    assert outcome.returncode == 4
     assert outcome.stderr == f"training failed: {reason}\n"
     assert outcome.failure == reason + "\n"

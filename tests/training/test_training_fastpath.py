@@ -134,12 +134,12 @@ def test_check_refuses_a_fast_path_with_one_tree_altered(
 def test_training_fails_in_one_line_and_publishes_nothing_when_the_fast_path_disagrees(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The packaging step of a real run (train.main in-process); exit code 3 is a platform error."""
+    """The packaging step of a real run (train.main in-process); exit code 4: the environment failed."""
     monkeypatch.setattr(fastpath, "_forest", _altering_one_tree(fastpath._forest))
     build = tmp_path / "build"
     argv = ["--train", str(PENGUINS), "--n_estimators", "10", "--model-dir", str(build / "model")]
     argv += ["--output-data-dir", str(build), "--artifact", str(build / "model.tar.gz")]
-    assert train.main(argv, environ={}) == 3
+    assert train.main(argv, environ={}) == 4
     errors = capsys.readouterr().err.splitlines()
     assert len(errors) == 1
     assert errors[0].startswith("training failed: serving fast path disagrees with predict_proba on edge row 1: ")
