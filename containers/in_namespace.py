@@ -14,6 +14,7 @@ Prints one line per check and exits 0 when all pass, 1 when one fails, 2 when th
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import http.client
 import importlib.util
 import json
@@ -33,6 +34,8 @@ PORT = 8080
 START_TIMEOUT_SECONDS = 120
 JSON = "application/json"
 CSV_OUT = "text/csv; charset=utf-8"
+# What packaging allows between the fast path and predict_proba (training/fastpath_check.py TOLERANCE).
+FAST_PATH_TOLERANCE = 1e-12
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,25 @@ def checks(contract: Contract) -> list[Check]:
         lines = answer.body.decode().splitlines()
         return None if (answer.status, len(lines)) == (200, 3) else f"got {answer.status} with {len(lines)} lines"
 
+    def fast_path() -> str | None:
+        # model_fn in the image's Python and scikit-learn, with inference.py imported top-level from code/
+        # as the container does: it must build code/fastpath.py's evaluator, and the evaluator must answer
+        # (not decline) and agree with the pipeline's predict_proba, as packaging checked under training's.
+        model = c.model
+        built = f"{type(model.fast).__module__}.{type(model.fast).__name__}"
+        if built != "fastpath.Evaluator":
+            return f"model_fn built {built}, not fastpath.Evaluator"
+        body = "\n".join([*(c.csv_line(i) for i in range(3)), "," * (len(c.names) - 1)]).encode()
+        payload = c.handlers.input_fn(body, "text/csv")
+        if model.fast.predict_proba(c.handlers.to_columns(payload, model)) is None:
+            return "the evaluator declined the contract rows (the endpoint would serve through predict_proba)"
+        fast = c.handlers.predict_fn(payload, model)
+        slow = c.handlers.predict_fn(payload, dataclasses.replace(model, fast=None))
+        difference = float(abs(fast.probabilities - slow.probabilities).max())
+        if fast.labels != slow.labels or difference > FAST_PATH_TOLERANCE:
+            return f"labels {fast.labels} vs {slow.labels}, max |probability difference| {difference:.3g}"
+        return None
+
     def ok(body: bytes, content_type: str | None, accept: str | None, out_type: str, direct_type: str) -> Check:
         headers = {k: v for k, v in (("Content-Type", content_type), ("Accept", accept)) if v is not None}
         label = f"POST /invocations Content-Type={content_type} Accept={accept}: 200 {out_type}"
@@ -208,6 +230,7 @@ def checks(contract: Contract) -> list[Check]:
             "the image's scikit-learn unpickles the model without InconsistentVersionWarning",
             lambda: None if not c.unpickle_warnings else version_warnings(c.unpickle_warnings),
         ),
+        ("the packed fast path serves: fastpath.Evaluator, equal to predict_proba", fast_path),
         ok(three_csv, "text/csv", "text/csv", CSV_OUT, "text/csv"),
         ok(f"{header}\n".encode() + three_csv, "text/csv", JSON, JSON, "text/csv"),
         ok(records, JSON, JSON, JSON, JSON),
