@@ -252,6 +252,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--access-log", action="store_true", help="log one line per request to stdout")
     args = parser.parse_args(argv)
+    if args.worker_class == "gevent" and importlib.util.find_spec("gevent") is None:
+        # gevent is what AWS's image runs, but not a dependency of this project (bench/README.md).
+        print(
+            "error: --worker-class gevent needs the gevent package (pip install gevent); not installed", file=sys.stderr
+        )
+        return 4
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     with tempfile.TemporaryDirectory(prefix="model-") as tmp:
         try:

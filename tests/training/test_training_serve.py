@@ -346,3 +346,14 @@ def test_bad_flags_give_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], 
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == f"error: {message}; run python -m training.serve --help for the accepted flags\n"
+
+
+def test_gevent_without_the_package_is_one_line_and_exit_4(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gevent is not a project dependency; hides it from find_spec, so it cannot prove the gevent worker runs."""
+    real = serve.importlib.util.find_spec
+    monkeypatch.setattr(serve.importlib.util, "find_spec", lambda name: None if name == "gevent" else real(name))
+    assert serve.main(["--worker-class", "gevent"]) == 4
+    captured = capsys.readouterr()
+    assert captured.err == "error: --worker-class gevent needs the gevent package (pip install gevent); not installed\n"
