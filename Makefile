@@ -13,7 +13,7 @@ TRAIN_ARGS  ?=
 STACK  ?= prod
 PORT   ?= 8080
 
-.PHONY: venv train tune demo serve load-test plan rehearse emulator dashboard snapshot plan-diff policy cost training-data test check format clean
+.PHONY: venv train tune demo serve container-test load-test plan rehearse emulator dashboard snapshot plan-diff policy cost training-data test check format clean
 
 $(STAMP): pyproject.toml constraints.txt requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ load-test: $(STAMP)
 training-data: $(STAMP)
 	$(BIN)/python -m client.text.training_data --documents data/comprehend/documents.txt \
 		--annotations data/comprehend/annotations.csv --entity-types SPECIES,ISLAND
+
+# AWS's serving library (sagemaker-containers, the image's pins, Python 3.12) serves the artifact inside a
+# network namespace with no network and no pip configuration; every request of the serving contract.
+container-test: $(STAMP)
+	@test -f $(BUILD)/model.tar.gz || $(MAKE) train
+	$(BIN)/python containers/container_test.py --artifact $(BUILD)/model.tar.gz
 
 # The stack's resource graph from the real program under Pulumi's mock runtime (no CLI, no AWS).
 plan: $(STAMP)

@@ -44,6 +44,10 @@ Schedule = Literal["off", "hourly", "daily"]
 ENVIRONMENTS: tuple[Environment, ...] = ("dev", "staging", "prod")
 # The SageMaker scikit-learn serving images the SDK's catalogue knows, by scikit-learn minor version.
 SERVING_IMAGE_BY_SKLEARN_MINOR = {"1.9": "1.9-0", "1.4": "1.4-2-py312", "1.2": "1.2-1", "1.0": "1.0-1"}
+# The exact scikit-learn a serving image ships, from its build files (aws/deep-learning-containers
+# docker/sklearn/1.9-0/pyproject.toml pins scikit-learn==1.9.0). A model pickled by another patch release
+# unpickles there with InconsistentVersionWarning, which scikit-learn does not support.
+SKLEARN_VERSION_BY_SERVING_IMAGE = {"1.9-0": "1.9.0"}
 BASELINE_FILES = ("statistics.json", "constraints.json")
 
 # The provider settings this project documents (Pulumi.local.yaml uses the skip*/endpoint ones); any other
@@ -579,6 +583,14 @@ def _artifact(value: str, image_override: str | None) -> ArtifactSource:
             f"serving image {version} does not match the artifact's scikit-learn {local.sklearn_version} "
             f"(needs image {expected}); unpickling would fail in the container. Retrain with the image's "
             "scikit-learn version or remove the override",
+        )
+    served = SKLEARN_VERSION_BY_SERVING_IMAGE.get(version)
+    if served is not None and local.sklearn_version != served:
+        raise ArtifactError(
+            ARTIFACT_KEY,
+            f"was trained with scikit-learn {local.sklearn_version} but serving image {version} has scikit-learn "
+            f"{served}; the model must be pickled by the exact version that unpickles it. Retrain with "
+            f"scikit-learn=={served} (`pip install -c constraints.txt -e .` then `make train`)",
         )
     if not local.has_code:
         raise ArtifactError(ARTIFACT_KEY, f"{local.path} has no code/inference.py; rebuild it with `make train`")

@@ -31,7 +31,7 @@ PENGUIN_CLASSES = ["Adelie", "Chinstrap", "Gentoo"]
 MANIFEST: dict[str, object] = {
     "manifest_version": 1,
     "framework": "sklearn",
-    "sklearn_version": "1.9.1",
+    "sklearn_version": "1.9.0",
     "serving_image_version": "1.9-0",
     "python_version": "3.11",
     "target": "species",

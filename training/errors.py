@@ -3,7 +3,8 @@
 User errors (bad data, bad hyperparameters, a model below the quality bar) are expected: they end the
 job with a one-line reason and no traceback. Platform errors mean the environment is not what the
 code was built for (unknown scikit-learn version, unreadable SageMaker variables): also reported in
-one line, but with a distinct exit code so an operator knows the user cannot fix it by editing data.
+one line, but with exit code 4 (the environment failed) so an operator knows the user cannot fix it by
+editing data.
 """
 
 from __future__ import annotations
@@ -36,4 +37,4 @@ class QualityGateError(UserError):
 class PlatformError(TrainingError):
     """The runtime environment is inconsistent; not something the data or flags can fix."""
 
-    exit_code = 3
+    exit_code = 4

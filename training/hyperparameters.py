@@ -95,10 +95,10 @@ def fraction(raw: str) -> float:
 
 
 def threshold(raw: str) -> float:
-    """A score threshold. Values above 1 are accepted and make the gate fail, by design."""
+    """A score threshold in [0, 1]: F1 cannot exceed 1, so a larger one could only fail after training."""
     value = _as_float(raw)
-    if value < 0.0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {raw!r}")
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (a macro F1), got {raw!r}")
     return value
 
 

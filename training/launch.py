@@ -5,7 +5,9 @@
     python -m training.launch --train s3://bucket/penguins/ --region eu-west-1 --dry-run
 
 A real run needs an AWS account, credentials, an execution role SageMaker can assume, and the data in S3:
-the SDK uploads ``training/`` as the source directory, the job runs ``python train.py --<hp> <value>`` in
+the SDK uploads a staged source directory holding only what the job runs (``train.py``, the modules it
+imports and the files it packs into the model's ``code/``; never this launcher, the local server or
+other workstation tools), the job runs ``python train.py --<hp> <value>`` in
 the scikit-learn training image (same scikit-learn minor as the serving image, so the pickled model
 loads), and SageMaker uploads ``/opt/ml/model`` as ``model.tar.gz``. ``--dry-run`` builds and validates the
 same request with the SDK's own configuration classes and prints it, without any AWS call.
@@ -17,9 +19,12 @@ nothing else in the training package (nor the deploy path) needs it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,10 +35,24 @@ import sklearn
 from .errors import HyperparameterError, TrainingError, UserError
 from .evaluate import DIGITS, SUMMARY_METRICS
 from .hyperparameters import SPECS
-from .package import serving_image_version
+from .package import CODE_FILES, serving_image_version
 
 SOURCE_DIR = Path(__file__).resolve().parent
 ENTRY_SCRIPT = "train.py"
+# train.py and every module it imports (tests check this against its imports); the job runs nothing else.
+JOB_MODULES = (
+    "__init__.py",
+    "contract.py",
+    "errors.py",
+    "evaluate.py",
+    "fastpath_check.py",
+    "features.py",
+    "hyperparameters.py",
+    "package.py",
+    "split.py",
+    ENTRY_SCRIPT,
+    "validation.py",
+)
 DEFAULT_INSTANCE_TYPE = "ml.m5.large"
 DEFAULT_BASE_JOB_NAME = "penguins-sklearn"
 CHANNELS = ("train", "validation", "test")
@@ -66,13 +85,27 @@ def training_image(region: str, instance_type: str) -> str:
     catalogue (no network call)."""
     from sagemaker.core import image_uris
 
-    uri: str = image_uris.retrieve(
-        framework="sklearn",
-        region=region,
-        version=serving_image_version(sklearn.__version__),
-        image_scope="training",
-        instance_type=instance_type,
-    )
+    try:
+        uri: str = image_uris.retrieve(
+            framework="sklearn",
+            region=region,
+            version=serving_image_version(sklearn.__version__),
+            image_scope="training",
+            instance_type=instance_type,
+        )
+    except ValueError as exc:
+        # The SDK's catalogue lists the scikit-learn images for processor "cpu" only, so a GPU type
+        # (ml.g*, ml.p*) has no image; its own message advises upgrading the SDK, which would not help.
+        if "processor" in str(exc):
+            raise UserError(
+                f"--instance-type {instance_type}: the SageMaker scikit-learn image runs on CPU instances only; "
+                f"use a CPU type such as {DEFAULT_INSTANCE_TYPE}"
+            ) from None
+        reason = str(exc).split(". ")[0].rstrip(".")
+        raise UserError(
+            f"no scikit-learn training image for region {region} and instance type {instance_type} ({reason}); "
+            f"check --region and --instance-type (default {DEFAULT_INSTANCE_TYPE})"
+        ) from None
     return uri
 
 
@@ -85,14 +118,31 @@ class JobSpec:
     base_job_name: str
     hyperparameters: dict[str, object]
     channels: dict[str, str]
-    source_dir: Path = SOURCE_DIR
+    source_dir: Path | None = None  # the staged source directory (stage_source); set before submitting
     metrics: list[dict[str, str]] = field(default_factory=metric_definitions)
+
+
+def staged_files() -> dict[str, Path]:
+    """Name in the source directory -> file in this package: the job's modules and the model's code/ files."""
+    files = {name: SOURCE_DIR / name for name in JOB_MODULES}
+    files.update({source.name: source for source in CODE_FILES.values()})
+    return dict(sorted(files.items()))
+
+
+def stage_source(destination: Path) -> Path:
+    """Copy what the training job runs into ``destination`` (flat, as in this directory); return it."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name, source in staged_files().items():
+        shutil.copyfile(source, destination / name)
+    return destination
 
 
 def sdk_config(spec: JobSpec) -> dict[str, Any]:
     """The SDK v3 configuration objects for ``spec`` (pydantic models: they validate their fields)."""
     from sagemaker.core.training.configs import Compute, InputData, MetricDefinition, SourceCode
 
+    if spec.source_dir is None:
+        raise ValueError("stage the source directory first (stage_source)")
     return {
         "source_code": SourceCode(
             source_dir=str(spec.source_dir), entry_script=ENTRY_SCRIPT, ignore_patterns=IGNORE_PATTERNS
@@ -111,6 +161,7 @@ def dry_run_request(spec: JobSpec) -> dict[str, Any]:
         "base_job_name": spec.base_job_name,
         "training_image": spec.training_image,
         "source_code": config["source_code"].model_dump(exclude_none=True),
+        "source_files": sorted(path.name for path in (spec.source_dir or Path()).iterdir()),
         "compute": config["compute"].model_dump(exclude_none=True),
         "hyperparameters": spec.hyperparameters,
         "input_data_config": [channel.model_dump(exclude_none=True) for channel in config["input_data_config"]],
@@ -216,10 +267,12 @@ def build_spec(argv: Sequence[str] | None, environ: Mapping[str, str]) -> tuple[
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     try:
         spec, dry_run = build_spec(argv, os.environ if environ is None else environ)
-        if dry_run:
-            print(json.dumps(dry_run_request(spec), indent=2))
-            return 0
-        submit(spec)
+        with tempfile.TemporaryDirectory(prefix="training-source-") as tmp:
+            spec = dataclasses.replace(spec, source_dir=stage_source(Path(tmp) / "code"))
+            if dry_run:
+                print(json.dumps(dry_run_request(spec), indent=2))
+                return 0
+            submit(spec)
     except TrainingError as exc:  # includes watch.JobFailedError: the job's FailureReason, one line
         print(f"launch failed: {exc}", file=sys.stderr)
         return exc.exit_code

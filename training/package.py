@@ -4,8 +4,15 @@ Layout (the same whether SageMaker tars ``SM_MODEL_DIR`` or we build the tarball
 
     model.joblib        the fitted scikit-learn Pipeline (scikit-learn classes only)
     manifest.json       what the platform needs to deploy and check the model (keys below)
-    code/inference.py   serving handlers; the container imports them from /opt/ml/model/code, which
-                        is what makes network-isolated endpoints work (no code download at start)
+    code/inference.py   serving handlers and the sibling modules listed in SERVING_MODULES; the
+                        container imports them from its copy of /opt/ml/model/code, so a
+                        network-isolated endpoint needs no code download at start
+    code/fastpath.py    the compact evaluator inference.py serves with, checked against predict_proba
+                        (``check_fast_path``) before anything is published
+    code/pyproject.toml and code/_build/code_backend.py
+                        a build with no requirements for the `pip install .` the container runs
+                        in that copy at start-up (see code_backend.py): without it the install
+                        downloads setuptools, which fails with no network
 
 The tarball is byte-reproducible: same data, hyperparameters and seed give the same sha256, because
 members are sorted with fixed metadata (mtime 0, uid/gid 0, empty owner names), the gzip header has no
@@ -30,9 +37,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import joblib
+import pandas as pd
 import sklearn
 from sklearn.pipeline import Pipeline
 
+from . import fastpath_check
 from .errors import PlatformError
 from .validation import Schema
 
@@ -41,7 +50,18 @@ MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
 CODE_DIR = "code"
 ENTRY_POINT = "inference.py"
-INFERENCE_SOURCE = Path(__file__).with_name(ENTRY_POINT)
+_HERE = Path(__file__).resolve().parent
+INFERENCE_SOURCE = _HERE / ENTRY_POINT
+FASTPATH = "fastpath.py"
+# Top-level modules of code/: the entry point and the sibling modules it imports (``import fastpath``,
+# never ``from training import ...``: in the container code/ is a directory on sys.path, not a package).
+SERVING_MODULES = (ENTRY_POINT, FASTPATH)
+# Every file of code/ (path under code/ -> source in this directory).
+CODE_FILES: dict[str, Path] = {
+    **{name: _HERE / name for name in SERVING_MODULES},
+    "pyproject.toml": _HERE / "code_pyproject.toml",
+    "_build/code_backend.py": _HERE / "code_backend.py",
+}
 
 # scikit-learn minor version -> SageMaker scikit-learn serving image tag (from the SageMaker SDK's image
 # catalogue). A model must be served by the scikit-learn minor it was trained with, or unpickling fails.
@@ -131,12 +151,29 @@ def manifest_bytes(manifest: Mapping[str, object]) -> bytes:
     return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
 
 
+def member_paths() -> list[str]:
+    """Every file of the model directory, relative to it."""
+    return [MODEL_FILE, MANIFEST_FILE, *(f"{CODE_DIR}/{name}" for name in CODE_FILES)]
+
+
 def write_model_dir(directory: Path, pipeline: Pipeline, manifest: Mapping[str, object]) -> None:
-    """Write the three artifact members into an (empty) staging directory."""
-    (directory / CODE_DIR).mkdir(parents=True, exist_ok=True)
+    """Write the artifact members into an (empty) staging directory."""
+    directory.mkdir(parents=True, exist_ok=True)
     joblib.dump(pipeline, directory / MODEL_FILE)
     (directory / MANIFEST_FILE).write_bytes(manifest_bytes(manifest))
-    shutil.copyfile(INFERENCE_SOURCE, directory / CODE_DIR / ENTRY_POINT)
+    for name, source in CODE_FILES.items():
+        target = directory / CODE_DIR / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
+
+def check_fast_path(pipeline: Pipeline, rows: pd.DataFrame) -> str:
+    """Refuse (``FastPathMismatchError``) a pipeline whose serving fast path differs from ``predict_proba``
+    on the training rows or the generated edge rows; return the line to print."""
+    report = fastpath_check.check(pipeline, rows)
+    if report is None:
+        return "serving fast path: not available for this pipeline; the endpoint uses predict_proba"
+    return f"serving fast path: equal to predict_proba on {report.rows} training and edge rows"
 
 
 def _members(directory: Path) -> list[Path]:
@@ -179,11 +216,7 @@ class Outputs:
         return None if self.artifact is None else self.artifact.parent / MANIFEST_FILE
 
     def published_paths(self) -> list[Path]:
-        paths = [
-            self.model_dir / MODEL_FILE,
-            self.model_dir / MANIFEST_FILE,
-            self.model_dir / CODE_DIR / ENTRY_POINT,
-        ]
+        paths = [self.model_dir / relative for relative in member_paths()]
         if self.artifact is not None and self.manifest_copy is not None:
             paths += [self.artifact, self.manifest_copy]
         return paths
@@ -193,8 +226,9 @@ class Outputs:
         for path in self.published_paths():
             path.unlink(missing_ok=True)
         code_dir = self.model_dir / CODE_DIR
-        if code_dir.is_dir() and not any(code_dir.iterdir()):
-            code_dir.rmdir()
+        for directory in sorted({p.parent for p in self.published_paths() if code_dir in p.parents}, reverse=True):
+            if directory.is_dir() and not any(directory.iterdir()):
+                directory.rmdir()
 
 
 @dataclass(frozen=True)
@@ -203,6 +237,15 @@ class Published:
     artifact: Path | None
     sha256: str | None
     manifest_copy: Path | None
+
+
+def _replace(source: Path, target: Path) -> None:
+    """Move ``source`` over ``target`` atomically: copied beside it first (the temporary directory may be
+    on another file system), then renamed, so a reader sees the old file or the new one, never half."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.move(source, partial)
+    os.replace(partial, target)
 
 
 def publish(outputs: Outputs, pipeline: Pipeline, manifest: Mapping[str, object]) -> Published:
@@ -219,14 +262,13 @@ def publish(outputs: Outputs, pipeline: Pipeline, manifest: Mapping[str, object]
         if outputs.artifact is not None:
             sha256 = build_tarball(staging, staged_tarball)
 
-        outputs.model_dir.mkdir(parents=True, exist_ok=True)
-        (outputs.model_dir / CODE_DIR).mkdir(exist_ok=True)
-        for relative in (MODEL_FILE, MANIFEST_FILE, f"{CODE_DIR}/{ENTRY_POINT}"):
-            shutil.move(staging / relative, outputs.model_dir / relative)
+        for relative in member_paths():
+            _replace(staging / relative, outputs.model_dir / relative)
         if outputs.artifact is not None and outputs.manifest_copy is not None:
-            outputs.artifact.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(staged_tarball, outputs.artifact)
-            outputs.manifest_copy.write_bytes(manifest_bytes(manifest))
+            _replace(staged_tarball, outputs.artifact)
+            partial = outputs.manifest_copy.with_name(f".{outputs.manifest_copy.name}.partial")
+            partial.write_bytes(manifest_bytes(manifest))
+            os.replace(partial, outputs.manifest_copy)
     return Published(
         model_dir=outputs.model_dir,
         artifact=outputs.artifact,

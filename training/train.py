@@ -31,6 +31,7 @@ if not __package__:
     __package__ = "training"
 
 import argparse
+import time
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -124,7 +125,8 @@ def parse_args(argv: Sequence[str] | None, env: contract.SageMakerEnv) -> Argume
 def run(args: Arguments, env: contract.SageMakerEnv) -> package.Published:
     hp = args.hyperparameters
     outputs = package.Outputs(model_dir=args.model_dir, artifact=args.artifact)
-    outputs.clear()
+    # The previous good model stays in place until this run has one to replace it with (publish is the
+    # last step), so a failed run never breaks `make plan`; only the previous run's evidence goes.
     for stale in [args.output_data_dir / METRICS_FILE] + [
         path for name in ("validation", "test") for path in evaluate.plot_files(args.output_data_dir, name)
     ]:
@@ -161,7 +163,10 @@ def run(args: Arguments, env: contract.SageMakerEnv) -> package.Published:
     )
 
     pipeline = features.build_pipeline(schema, hp, n_jobs=env.num_cpus)
+    print(f"fitting {hp.estimator} on {len(splits.train.y)} rows x {len(schema.features)} features ...", flush=True)
+    started = time.monotonic()
     pipeline.fit(splits.train.X, splits.train.y)
+    print(f"fit done in {time.monotonic() - started:.1f} s", flush=True)
     features.freeze_for_serving(pipeline)
 
     results = {
@@ -186,6 +191,7 @@ def run(args: Arguments, env: contract.SageMakerEnv) -> package.Published:
         metrics={name: metrics.summary() for name, metrics in results.items()},
         commit=package.git_commit(),
     )
+    print(package.check_fast_path(pipeline, train_data.X))
     published = package.publish(outputs, pipeline, manifest)
     print(f"model directory: {published.model_dir}")
     if published.artifact is not None:

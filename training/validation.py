@@ -12,7 +12,12 @@ Rules:
   where at least half of the values are numbers and some are not is a numeric column holding text:
   an error naming the first offending line. Otherwise the column is categorical;
 - the target column is never missing, has at least two classes, and validation/test channels use no
-  class the train channel lacks.
+  class the train channel lacks;
+- refused because they silently train the wrong model: numbers written with a decimal comma (they
+  would become categories), a feature equal to the target up to letter case in its name or in every
+  value (the label leaks into the features), and an identifier-like categorical column (more than
+  ``MAX_DISTINCT_SHARE`` of its values distinct and more than ``MAX_DISTINCT_MIN`` of them: thousands
+  of one-hot columns that learn row identities).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import csv
 import hashlib
 import io
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +39,10 @@ import pandas as pd
 from .errors import DataValidationError
 
 MISSING_MARKERS = frozenset({"", "NA", "N/A", "NaN", "null"})
+# A categorical column with more distinct values than both of these is an identifier, not a feature.
+MAX_DISTINCT_SHARE = 0.5
+MAX_DISTINCT_MIN = 50
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 
 FeatureKind = Literal["numeric", "categorical"]
 
@@ -214,6 +224,15 @@ def infer_schema(train: Table, target: str) -> Schema:
             "pass --target with one of them"
         )
     feature_names = [name for name in train.columns if name != target]
+    target_values = train.frame[target].astype(str).str.casefold()
+    for name in feature_names:
+        if name.casefold() == target.casefold() or bool(
+            (train.frame[name].astype(str).str.casefold() == target_values).all()
+        ):
+            raise DataValidationError(
+                f"{first_file}: column '{name}' equals the target '{target}' up to letter case; as a feature it "
+                "leaks the label (and serving would demand it): remove the column or pass it as --target"
+            )
     if not feature_names:
         raise DataValidationError(
             f"{first_file}: no feature column besides the target '{target}'; add at least one feature column"
@@ -238,8 +257,34 @@ def infer_schema(train: Table, target: str) -> Schema:
                 "write a number, or leave it empty or NA if missing"
             )
         else:
+            _refuse_silent_categorical(train, name, values[~missing])
             features.append(Feature(name, "categorical"))
     return Schema(target=target, features=tuple(features))
+
+
+def _refuse_silent_categorical(train: Table, name: str, present: pd.Series) -> None:
+    """A categorical column that is really numbers with decimal commas, or an identifier."""
+    texts = [str(value) for value in present.tolist()]
+    if all(_DECIMAL_COMMA.match(text) or _is_number(text) for text in texts):
+        row = next(i for i, value in enumerate(train.frame[name].tolist()) if _DECIMAL_COMMA.match(str(value)))
+        example = str(train.frame[name].iloc[row])
+        raise DataValidationError(
+            f"{train.where(row)}: column '{name}' holds numbers with a decimal comma ('{example}'); write them "
+            f"with a decimal point ({example.replace(',', '.')}), or they train as categories"
+        )
+    distinct = len(set(texts))
+    if distinct > MAX_DISTINCT_MIN and distinct > MAX_DISTINCT_SHARE * len(texts):
+        raise DataValidationError(
+            f"column '{name}' has {distinct} distinct values in {len(texts)} rows of the {train.channel} channel: "
+            "an identifier, not a feature (it would become one one-hot column per value); remove the column"
+        )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def to_dataset(table: Table, schema: Schema, known_classes: Sequence[str] | None = None) -> Dataset:

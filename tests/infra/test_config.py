@@ -233,8 +233,20 @@ def test_serving_image_override_must_match_artifact(artifact: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         load_with("prod", artifact, **{"mlops:servingImageVersion": "1.2-1"})
     assert str(raised.value).startswith(
-        "[mlops:servingImageVersion] serving image 1.2-1 does not match the artifact's scikit-learn 1.9.1 "
+        "[mlops:servingImageVersion] serving image 1.2-1 does not match the artifact's scikit-learn 1.9.0 "
         "(needs image 1.9-0)"
+    )
+
+
+def test_artifact_sklearn_patch_version_must_equal_the_images(tmp_path: Path) -> None:
+    """1.9.1 and 1.9.0 share the minor (same image tag) but the image ships exactly 1.9.0."""
+    newer = write_artifact(tmp_path, manifest={**MANIFEST, "sklearn_version": "1.9.1"})
+    with pytest.raises(ArtifactError) as raised:
+        load_with("prod", newer)
+    assert str(raised.value) == (
+        "[mlops:artifact] was trained with scikit-learn 1.9.1 but serving image 1.9-0 has scikit-learn 1.9.0; "
+        "the model must be pickled by the exact version that unpickles it. Retrain with scikit-learn==1.9.0 "
+        "(`pip install -c constraints.txt -e .` then `make train`)"
     )
 
 

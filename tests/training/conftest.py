@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from training_support import (
     PENGUINS,
-    REPO,
     SOURCE_COPY_MARKER,
     ContractRun,
     LocalBuild,
@@ -28,11 +27,13 @@ from training_support import (
     write_csv,
 )
 
+from training import launch
+
 
 @pytest.fixture(scope="session")
 def trainings(tmp_path_factory: pytest.TempPathFactory) -> Trainings:
     """Four concurrent script runs: two identical local builds, one with another seed, one job under the
-    SageMaker contract from a copy of ``training/`` used alone as the source dir (cwd = that dir)."""
+    SageMaker contract from the source dir ``training.launch`` uploads, used alone (cwd = that dir)."""
     roots = {name: tmp_path_factory.mktemp(name) for name in ("first", "second", "other_seed", "job")}
 
     def cpus(count: int, root: Path) -> dict[str, str]:
@@ -47,7 +48,7 @@ def trainings(tmp_path_factory: pytest.TempPathFactory) -> Trainings:
 
     job = roots["job"]
     source_dir = job / "input" / "data" / "code"
-    shutil.copytree(REPO / "training", source_dir, ignore=shutil.ignore_patterns("__pycache__"))
+    launch.stage_source(source_dir)
     with (source_dir / "inference.py").open("a", encoding="utf-8") as handle:
         handle.write(f"\n{SOURCE_COPY_MARKER}\n")
     train_channel = job / "input" / "data" / "train"

@@ -70,7 +70,49 @@ def assert_user_error(outcome: Outcome, reason: str) -> None:
 
 
 # (case id, train channel lines, flags, expected reason with {f} = the CSV file path)
+def decimal_commas(lines: Sequence[str]) -> list[str]:
+    """bill_length_mm written with a decimal comma in every row (quoted, as a spreadsheet exports it)."""
+    out = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(",")
+        cells[2] = cells[2] if cells[2] == "NA" else '"' + cells[2].replace(".", ",") + '"'
+        out.append(",".join(cells))
+    return out
+
+
+def with_column(lines: Sequence[str], name: str, values: Callable[[int, list[str]], str]) -> list[str]:
+    return [lines[0] + "," + name] + [line + "," + values(i, line.split(",")) for i, line in enumerate(lines[1:])]
+
+
 DATA_CASES: list[tuple[str, list[str], list[str], str]] = [
+    (
+        "decimal-comma-numbers",
+        decimal_commas(LINES),
+        [],
+        "{f} line 2: column 'bill_length_mm' holds numbers with a decimal comma ('39,1'); write them with a "
+        "decimal point (39.1), or they train as categories",
+    ),
+    (
+        "target-copy-differing-by-case",
+        with_column(LINES, "Species", lambda _, cells: cells[0]),
+        [],
+        "{f}: column 'Species' equals the target 'species' up to letter case; as a feature it leaks the label "
+        "(and serving would demand it): remove the column or pass it as --target",
+    ),
+    (
+        "target-values-in-another-column",
+        with_column(LINES, "kind", lambda _, cells: cells[0].upper()),
+        [],
+        "{f}: column 'kind' equals the target 'species' up to letter case; as a feature it leaks the label "
+        "(and serving would demand it): remove the column or pass it as --target",
+    ),
+    (
+        "identifier-column",
+        with_column(LINES, "penguin_id", lambda i, _: f"P{i:04d}"),
+        [],
+        "column 'penguin_id' has 344 distinct values in 344 rows of the train channel: an identifier, not a "
+        "feature (it would become one one-hot column per value); remove the column",
+    ),
     (
         "header-only",
         [HEADER],
@@ -316,11 +358,11 @@ def test_bad_hyperparameter(
         ),
     ],
 )
-def test_platform_error_exits_3_with_failure_file(
+def test_platform_error_exits_4_with_failure_file(
     job: Callable[..., Outcome], tmp_path: Path, env: dict[str, str], reason: str
 ) -> None:
     path = channel_file(tmp_path, LINES)
     outcome = job({"train": path.parent}, **env)
-    assert outcome.returncode == 3
+    assert outcome.returncode == 4
     assert outcome.stderr == f"training failed: {reason}\n"
     assert outcome.failure == reason + "\n"

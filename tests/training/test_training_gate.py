@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
-from training_support import PENGUINS, listing, penguin_lines, write_csv
+from training_support import PENGUINS, penguin_lines, write_csv
 
 from training import train
 
@@ -35,41 +36,50 @@ def local_argv(root: Path, *extra: str, train_path: Path = PENGUINS) -> list[str
     ]
 
 
-def test_gate_below_threshold_fails_and_removes_the_previous_artifact(
+def noise(rows: int = 60) -> list[str]:
+    """Labels unrelated to the only feature: no model can reach a validation macro F1 of 0.99."""
+    return ["x,label"] + [f"{(i * 7919) % 97},{'ab'[(i * 31) % 7 % 2]}" for i in range(rows)]
+
+
+def test_gate_below_threshold_fails_and_keeps_the_previous_artifact(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     build = tmp_path / "build"
-    # What an earlier successful run left: a failed run must not let a deploy pick it up as current.
-    for stale in ("model/model.joblib", "model/manifest.json", "model/code/inference.py", "model.tar.gz"):
-        write_csv(build / stale, ["stale"])
-    write_csv(build / "manifest.json", ["stale"])
+    # What an earlier successful run left: a failed run must leave it in place (make plan keeps working).
+    previous = ("model/model.joblib", "model/manifest.json", "model/code/inference.py", "model.tar.gz", "manifest.json")
+    for name in previous:
+        write_csv(build / name, ["previous"])
+    data = write_csv(tmp_path / "noise.csv", noise())
 
-    returncode = train.main(local_argv(tmp_path, "--min_f1", "1.01"), environ={})
+    argv = [*local_argv(tmp_path, "--min_f1", "0.99", "--target", "label", train_path=data)]
+    returncode = train.main(argv, environ={})
 
     captured = capsys.readouterr()
     metrics = json.loads((build / "metrics.json").read_text())
     value = metrics["validation"]["macro_f1"]
     assert returncode == 2
     assert captured.err == (
-        f"training failed: evaluation gate failed: validation macro F1 {value:.4f} is below --min_f1 1.01; "
+        f"training failed: evaluation gate failed: validation macro F1 {value:.4f} is below --min_f1 0.99; "
         "no model was written (improve the data or hyperparameters, or lower --min_f1)\n"
     )
-    assert metrics["gate"] == {
-        "metric": "validation.macro_f1",
-        "threshold": 1.01,
-        "value": value,
-        "passed": False,
-    }
-    # Only the evidence remains: metrics and plots, no model, no tarball, no manifest.
-    assert listing(build) == [
-        "confusion_matrix_test.png",
-        "confusion_matrix_validation.png",
-        "metrics.json",
-        "model",
-        "per_class_test.png",
-        "per_class_validation.png",
-    ]
+    assert metrics["gate"] == {"metric": "validation.macro_f1", "threshold": 0.99, "value": value, "passed": False}
+    assert {name: (build / name).read_text() for name in previous} == dict.fromkeys(previous, "previous\n")
     assert list(tmp_path.rglob("failure")) == []
+
+
+def test_a_data_error_keeps_the_previous_artifact(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    build = tmp_path / "build"
+    write_csv(build / "model.tar.gz", ["previous"])
+    data = write_csv(tmp_path / "bad.csv", [LINES[0], LINES[1].replace("39.1", "abc"), *LINES[2:]])
+    assert train.main(local_argv(tmp_path, train_path=data), environ={}) == 2
+    assert (build / "model.tar.gz").read_text() == "previous\n"
+
+
+def test_progress_lines_before_and_after_the_fit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert train.main(local_argv(tmp_path, "--min_f1", "0.5"), environ={}) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = lines.index("fitting random_forest on 206 rows x 7 features ...")
+    assert re.fullmatch(r"fit done in \d+\.\d s", lines[start + 1])
 
 
 def test_metrics_json_has_every_metric_and_agrees_with_manifest(

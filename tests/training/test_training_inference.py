@@ -144,6 +144,93 @@ def test_csv_response_has_label_then_one_probability_per_class(model: inference.
     assert body.endswith("\n")
 
 
+def test_a_csv_row_of_empty_cells_is_imputed_in_place_not_dropped(model: inference.Model) -> None:
+    """3 rows in, 3 rows out, in order: the all-empty middle row is predicted like a row of NA."""
+    empty = "," * (len(FEATURES) - 1)
+    batch = predict(model, "\n".join([features_only(ADELIE), empty, features_only(GENTOO)]).encode(), "text/csv")
+    missing = predict(model, ",".join(["NA"] * len(FEATURES)).encode(), "text/csv")
+    alone = predict(model, empty.encode(), "text/csv")
+    assert batch.labels == ["Adelie", missing.labels[0], "Gentoo"]
+    assert batch.probabilities.tolist()[1] == missing.probabilities.tolist()[0] == alone.probabilities.tolist()[0]
+    body, _ = inference.output_fn(batch, "text/csv")
+    assert len(body.splitlines()) == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [("ROW\n\nROW", 2), ("\nROW", 1), ("ROW\n\n\nROW\nROW", 2)],
+)
+def test_an_empty_csv_line_before_a_row_is_refused_with_its_number(
+    model: inference.Model, body: str, line: int
+) -> None:
+    text = body.replace("ROW", features_only(ADELIE))
+    with pytest.raises(inference.BadRequestError) as raised:
+        predict(model, text.encode(), "text/csv")
+    assert str(raised.value) == f"CSV line {line} is empty; send one line per row (a row of missing values as ',,')"
+
+
+def test_empty_lines_after_the_last_row_are_ignored(model: inference.Model) -> None:
+    assert predict(model, (features_only(ADELIE) + "\n\n\n").encode(), "text/csv").labels == ["Adelie"]
+
+
+def test_client_values_in_messages_are_quoted_shortened_and_escaped(model: inference.Model) -> None:
+    """A newline cannot forge a log line and a 1 MB value does not come back as a 1 MB body."""
+    forged = "Dream\n2026-12-01 INFO forged line"
+    with pytest.raises(inference.BadRequestError) as raised:
+        predict(model, json.dumps([{**RECORDS[0], "bill_length_mm": forged}]).encode(), "application/json")
+    assert str(raised.value) == (
+        "column 'bill_length_mm' row 1 holds 'Dream\\x0a2026-12-01 INFO forged line'; "
+        "expected a number (or null/empty for missing)"
+    )
+    huge = "9" * 1_000_000 + "x"
+    with pytest.raises(inference.BadRequestError) as raised:
+        predict(model, json.dumps([{**RECORDS[0], "bill_length_mm": huge}]).encode(), "application/json")
+    assert str(raised.value) == (
+        f"column 'bill_length_mm' row 1 holds '{'9' * 40}'... (1000001 characters); "
+        "expected a number (or null/empty for missing)"
+    )
+    assert len(inference.error_body(raised.value)) < 200
+    with pytest.raises(inference.BadRequestError) as raised:
+        predict(
+            model, json.dumps([{**RECORDS[0], **{f"extra{i}": 1 for i in range(2000)}}]).encode(), "application/json"
+        )
+    assert str(raised.value).startswith(
+        "record 1: unknown column(s) 'extra0', 'extra1', 'extra2', 'extra3', 'extra4' and 1995 more;"
+    )
+
+
+def test_header_names_differing_only_by_case_are_named(model: inference.Model) -> None:
+    header = ",".join(name.capitalize() for name in FEATURES)
+    with pytest.raises(inference.BadRequestError) as raised:
+        predict(model, f"{header}\n{features_only(ADELIE)}".encode(), "text/csv")
+    assert str(raised.value) == (
+        "CSV header: column(s) 'Island', 'Bill_length_mm', 'Bill_depth_mm', 'Flipper_length_mm', 'Body_mass_g' "
+        "and 2 more differ from feature name(s) island, bill_length_mm, bill_depth_mm, flipper_length_mm, "
+        "body_mass_g only by case; use the exact names"
+    )
+
+
+@pytest.mark.parametrize(
+    ("accept", "chosen"),
+    [
+        ("text/csv;q=0.1, application/json", "application/json"),
+        ("application/json;q=0, text/csv", "text/csv"),
+        ("text/*;q=0.9, application/json;q=0.5", "text/csv"),
+        ("application/json;q=abc, text/csv", "text/csv"),
+    ],
+)
+def test_accept_q_values_are_honoured(accept: str, chosen: str) -> None:
+    assert inference.choose_accept(accept) == chosen
+
+
+def test_accept_with_only_q_zero_ranges_is_406() -> None:
+    with pytest.raises(inference.NotAcceptableError) as raised:
+        inference.choose_accept("text/csv;q=0, application/json;q=0")
+    assert str(raised.value) == (
+        "cannot answer with 'text/csv;q=0, application/json;q=0'; accept application/json or text/csv"
+    )
+
+
 def test_unacceptable_accept_is_406(model: inference.Model) -> None:
     prediction = predict(model, json.dumps(RECORDS), "application/json")
     with pytest.raises(inference.NotAcceptableError) as raised:
@@ -220,7 +307,7 @@ BAD_REQUESTS: dict[str, tuple[Any, str | None, type[inference.ClientError], str]
         '{"instances": [], "parameters": {}}',
         "application/json",
         inference.BadRequestError,
-        "unexpected key(s) next to 'instances': parameters",
+        "unexpected key(s) next to 'instances': 'parameters'",
     ),
     "deeply-nested-json": (
         "[" * 100_000 + "]" * 100_000,
@@ -288,7 +375,7 @@ BAD_REQUESTS: dict[str, tuple[Any, str | None, type[inference.ClientError], str]
         json.dumps({**RECORDS[0], "island": {"name": "Dream"}}),
         "application/json",
         inference.BadRequestError,
-        'column \'island\' row 1 holds {"name": "Dream"}; expected text (or null/empty for missing)',
+        "column 'island' row 1 holds '{\"name\": \"Dream\"}'; expected text (or null/empty for missing)",
     ),
     "json-instances-list-wrong-length": (
         json.dumps({"instances": [[1, 2, 3]]}),

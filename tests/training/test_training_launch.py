@@ -7,9 +7,11 @@ an account, a role and data in S3, and no test here ever calls AWS (fake credent
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from training_support import REPO, clean_environ
@@ -37,17 +39,33 @@ def test_dry_run_prints_the_job_request(capsys: pytest.CaptureFixture[str]) -> N
     ]
     assert launch.main(argv, environ=ENVIRON) == 0
     request = json.loads(capsys.readouterr().out)
+    staged = Path(request["source_code"].pop("source_dir"))
+    assert staged.name == "code"
+    assert not staged.exists()  # a temporary directory, removed once the request is sent
     metric_names = [f"{s}:{m}" for s in ("validation", "test") for m in ("accuracy", "macro_f1", "roc_auc")]
     assert request == {
         "region": "eu-west-1",
         "role": "arn:aws:iam::123456789012:role/training",
         "base_job_name": "penguins-sklearn",
         "training_image": "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.9-0-cpu-py3",
-        "source_code": {
-            "source_dir": str(REPO / "training"),
-            "entry_script": "train.py",
-            "ignore_patterns": launch.IGNORE_PATTERNS,
-        },
+        "source_code": {"entry_script": "train.py", "ignore_patterns": launch.IGNORE_PATTERNS},
+        "source_files": [
+            "__init__.py",
+            "code_backend.py",
+            "code_pyproject.toml",
+            "contract.py",
+            "errors.py",
+            "evaluate.py",
+            "fastpath.py",
+            "fastpath_check.py",
+            "features.py",
+            "hyperparameters.py",
+            "inference.py",
+            "package.py",
+            "split.py",
+            "train.py",
+            "validation.py",
+        ],
         "compute": {"instance_type": "ml.m5.large", "instance_count": 1, "volume_size_in_gb": 30},
         "hyperparameters": {"n_estimators": 200, "estimator": "gradient_boosting", "max_depth": None},
         "input_data_config": [
@@ -85,6 +103,18 @@ def test_dry_run_prints_the_job_request(capsys: pytest.CaptureFixture[str]) -> N
             "max_depth, min_samples_leaf, seed, min_f1, target, test_size, validation_size, got 'depth=3'; "
             "run launch.py --help for the accepted flags",
         ),
+        (
+            ["--train", "s3://b/t", "--instance-type", "ml.g5.xlarge", "--dry-run"],
+            ENVIRON,
+            "--instance-type ml.g5.xlarge: the SageMaker scikit-learn image runs on CPU instances only; "
+            "use a CPU type such as ml.m5.large",
+        ),
+        (
+            ["--train", "s3://b/t", "--region", "xx-west-9", "--dry-run"],
+            ENVIRON,
+            "no scikit-learn training image for region xx-west-9 and instance type ml.m5.large "
+            "(Unsupported region: xx-west-9); check --region and --instance-type (default ml.m5.large)",
+        ),
     ],
 )
 def test_launch_user_errors(
@@ -111,3 +141,29 @@ def test_importing_the_launcher_does_not_import_the_sdk() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == "[]\n"
+
+
+def _relative_imports(module: Path) -> set[str]:
+    """File names of the sibling modules ``module`` imports with ``from . import x`` / ``from .x import``."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(module.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                names.add(f"{node.module}.py")
+            else:
+                names.update(f"{alias.name}.py" for alias in node.names)
+    return names
+
+
+def test_staged_source_is_train_py_its_imports_and_the_packed_code_files_only() -> None:
+    """The closure of train.py's relative imports, plus what package.py copies into code/; no launcher,
+    no local server. Cannot see imports hidden in strings (importlib)."""
+    training = REPO / "training"
+    closure, todo = {"train.py"}, ["train.py"]
+    while todo:
+        for name in _relative_imports(training / todo.pop()) - closure:
+            closure.add(name)
+            todo.append(name)
+    packed = {source.name for source in launch.CODE_FILES.values()}
+    assert set(launch.staged_files()) == closure | packed | {"__init__.py"}
+    assert {"launch.py", "serve.py", "smoke.py"}.isdisjoint(launch.staged_files())

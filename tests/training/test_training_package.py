@@ -23,7 +23,16 @@ from review.fixture import PENGUIN_CLASSES, PENGUIN_FEATURES
 from training import package
 from training.errors import PlatformError
 
-MEMBERS = ["code", "code/inference.py", "manifest.json", "model.joblib"]
+MEMBERS = [
+    "code",
+    "code/_build",
+    "code/_build/code_backend.py",
+    "code/fastpath.py",
+    "code/inference.py",
+    "code/pyproject.toml",
+    "manifest.json",
+    "model.joblib",
+]
 
 
 def test_tarball_members_and_metadata_are_fixed(trainings: Trainings) -> None:
@@ -31,7 +40,7 @@ def test_tarball_members_and_metadata_are_fixed(trainings: Trainings) -> None:
         infos = tar.getmembers()
     assert [info.name for info in infos] == MEMBERS
     assert {(info.mtime, info.uid, info.gid, info.uname, info.gname) for info in infos} == {(0, 0, 0, "", "")}
-    assert [info.mode for info in infos] == [0o755, 0o644, 0o644, 0o644]
+    assert [info.mode for info in infos] == [0o755, 0o755, 0o644, 0o644, 0o644, 0o644, 0o644, 0o644]
 
 
 def test_gzip_header_has_no_timestamp_and_no_file_name(trainings: Trainings) -> None:
@@ -43,13 +52,15 @@ def test_gzip_header_has_no_timestamp_and_no_file_name(trainings: Trainings) -> 
 
 def test_tarball_members_equal_the_model_dir(trainings: Trainings) -> None:
     with tarfile.open(trainings.first.artifact, "r:gz") as tar:
-        for name in MEMBERS[1:]:
+        for name in [m for m in MEMBERS if m not in ("code", "code/_build")]:
             extracted = tar.extractfile(name)
             assert extracted is not None
             assert extracted.read() == (trainings.first.model_dir / name).read_bytes()
-    assert (trainings.first.model_dir / "code" / "inference.py").read_bytes() == (
-        REPO / "training" / "inference.py"
-    ).read_bytes()
+    code = trainings.first.model_dir / "code"
+    for name in ("inference.py", "fastpath.py"):
+        assert (code / name).read_bytes() == (REPO / "training" / name).read_bytes()
+    assert (code / "pyproject.toml").read_bytes() == (REPO / "training" / "code_pyproject.toml").read_bytes()
+    assert (code / "_build" / "code_backend.py").read_bytes() == (REPO / "training" / "code_backend.py").read_bytes()
 
 
 def test_manifest_has_exactly_the_agreed_keys_and_values(trainings: Trainings) -> None:

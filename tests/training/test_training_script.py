@@ -31,7 +31,16 @@ METRIC_LINE = re.compile(r"^(validation|test):(accuracy|macro_f1|roc_auc)=[01]\.
 
 def test_contract_run_writes_model_dir_and_metrics_and_no_failure_file(trainings: Trainings) -> None:
     job = trainings.contract
-    assert listing(job.root / "model") == ["code", "code/inference.py", "manifest.json", "model.joblib"]
+    assert listing(job.root / "model") == [
+        "code",
+        "code/_build",
+        "code/_build/code_backend.py",
+        "code/fastpath.py",
+        "code/inference.py",
+        "code/pyproject.toml",
+        "manifest.json",
+        "model.joblib",
+    ]
     assert listing(job.root / "output") == [
         "data",
         "data/confusion_matrix_test.png",
@@ -117,7 +126,11 @@ def test_local_run_publishes_tarball_manifest_copy_and_metrics(trainings: Traini
         "model",
         "model.tar.gz",
         "model/code",
+        "model/code/_build",
+        "model/code/_build/code_backend.py",
+        "model/code/fastpath.py",
         "model/code/inference.py",
+        "model/code/pyproject.toml",
         "model/manifest.json",
         "model/model.joblib",
         "per_class_test.png",

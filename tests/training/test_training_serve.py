@@ -7,6 +7,7 @@ container behaves the same; test_training_container_errors covers our side of th
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from training_support import REPO, Trainings, clean_environ, penguin_lines
 
 from training import serve
@@ -114,9 +116,60 @@ def features(line: str) -> str:
     return line.split(",", 1)[1]
 
 
-def test_ping(server: Server) -> None:
+def raw_post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str, bytes]:
+    """POST with exactly ``headers`` (urllib would add a form Content-Type to a body without one)."""
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request("POST", "/invocations", body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type") or "", response.read()
+    finally:
+        connection.close()
+
+
+def test_ping_is_an_empty_json_200_like_the_container(server: Server) -> None:
     with urllib.request.urlopen(f"{server.url}/ping", timeout=5) as response:
-        assert response.status == 200
+        assert (response.status, response.headers["Content-Type"], response.read()) == (200, "application/json", b"")
+
+
+def test_missing_content_type_is_read_as_json_like_the_container(server: Server) -> None:
+    names = HEADER.split(",")[1:]
+    record = dict(zip(names, features(ROWS[200]).split(","), strict=True))
+    status, content_type, body = raw_post(server.url, json.dumps([record]).encode(), {})
+    assert (status, content_type) == (200, "application/json")
+    assert [row["label"] for row in json.loads(body)] == ["Gentoo"]
+
+
+def test_invalid_utf8_in_text_csv_is_refused_as_the_container_decodes_it(server: Server) -> None:
+    status, _, body = raw_post(server.url, b"\xffBiscoe,39.1,18.7,181,3750,male,2007", {"Content-Type": "text/csv"})
+    assert (status, json.loads(body)) == (
+        400,
+        {"error": "BadRequestError", "message": "request body is not UTF-8 (invalid byte at character 0)"},
+    )
+
+
+def test_two_stalled_uploads_do_not_block_other_clients(server: Server) -> None:
+    """Two clients announce a body and stop sending (slow uploads); a third must still be answered.
+
+    With the two sync workers this server had, each stalled upload held a whole worker and the third
+    request waited until gunicorn's 60 s timeout. Cannot prove how many stalled clients it takes to
+    block it (2 workers x 8 threads)."""
+    host, port = server.url.removeprefix("http://").split(":")
+    stalled = []
+    for _ in range(2):
+        sock = socket.create_connection((host, int(port)), timeout=5)
+        sock.sendall(
+            b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\nBis"
+        )
+        stalled.append(sock)
+    time.sleep(0.5)  # let both be accepted and start reading their bodies
+    try:
+        status, _, body = raw_post(server.url, features(ROWS[0]).encode(), {"Content-Type": "text/csv"})
+        assert (status, [row["label"] for row in json.loads(body)]) == (200, ["Adelie"])
+    finally:
+        for sock in stalled:
+            sock.close()
 
 
 def test_csv_with_header_gives_labels_and_probabilities(server: Server) -> None:
@@ -147,6 +200,8 @@ def test_json_instances_answered_as_csv(server: Server) -> None:
         (b"Biscoe,abc,18.7,181,3750,male,2007", "text/csv", "application/json", 400, "BadRequestError"),
         (b"\x00\x01", "application/x-npy", "application/json", 415, "UnsupportedContentTypeError"),
         (b"Biscoe,39.1,18.7,181,3750,male,2007", "text/csv", "image/png", 406, "NotAcceptableError"),
+        # Accept is checked before the body is parsed or the model runs.
+        (b"{broken", "application/json", "image/png", 406, "NotAcceptableError"),
     ],
 )
 def test_client_errors_answer_their_status_as_json(
@@ -225,3 +280,80 @@ def test_handlers_come_from_the_artifact_not_the_package(trainings: Trainings, t
     module = serve.load_handlers(model_dir)
     assert Path(module.__file__ or "") == model_dir / "code" / "inference.py"
     assert os.path.samefile(module.__file__ or "", tmp_path / "code" / "inference.py")
+
+
+def test_connections_are_kept_alive(server: Server) -> None:
+    """Two invocations on one TCP connection (gthread worker); the sync worker closed it after each.
+
+    It cannot prove SageMaker's front end reuses connections, only that the server allows it."""
+    host, port = server.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        statuses = []
+        for _ in range(2):
+            connection.request(
+                "POST", "/invocations", body=ROWS[0].split(",", 1)[1], headers={"Content-Type": "text/csv"}
+            )
+            response = connection.getresponse()
+            response.read()
+            statuses.append((response.status, response.getheader("Connection"), response.will_close))
+            if len(statuses) == 1:
+                first_socket = connection.sock
+        assert statuses == [(200, "keep-alive", False), (200, "keep-alive", False)]
+        assert connection.sock is first_socket
+    finally:
+        connection.close()
+
+
+def test_no_access_log_line_unless_asked(server: Server) -> None:
+    with urllib.request.urlopen(f"{server.url}/ping", timeout=10) as response:
+        assert response.status == 200
+    assert "GET /ping" not in server.output()
+    assert "POST /invocations" not in server.output()
+
+
+@pytest.mark.parametrize(("access_log", "expected"), [(False, None), (True, "-")])
+def test_access_log_option(access_log: bool, expected: str | None) -> None:
+    options = serve.ModelServer(Flask("test"), 8080, 2, access_log=access_log).options
+    assert options["accesslog"] == expected
+    assert (options["worker_class"], options["threads"], options["keepalive"]) == ("gthread", 8, 5)
+
+
+@pytest.mark.parametrize(("worker_class", "expected"), [("gthread", ("ThreadWorker", 8)), ("sync", ("SyncWorker", 1))])
+def test_threads_only_for_the_threaded_worker(worker_class: str, expected: tuple[str, int]) -> None:
+    """gunicorn replaces `sync` by gthread when threads > 1; `--worker-class sync` must stay sync."""
+    server = serve.ModelServer(Flask("test"), 8080, 2, worker_class=worker_class)
+    assert (server.cfg.worker_class.__name__, server.cfg.threads) == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--port", "99999"], "argument --port: expected a whole number from 1 to 65535, got 99999"),
+        (["--port", "http"], "argument --port: expected a whole number from 1 to 65535, got 'http'"),
+        (["--workers", "0"], "argument --workers: expected a whole number from 1 to 64, got 0"),
+        (
+            ["--worker-class", "eventlet"],
+            "argument --worker-class: invalid choice: 'eventlet' (choose from 'gthread', 'gevent', 'sync')",
+        ),
+    ],
+)
+def test_bad_flags_give_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    """Refused before the artifact is opened or a port bound; cannot prove gunicorn's own errors are one line."""
+    with pytest.raises(SystemExit) as exited:
+        serve.main(["--artifact", "does-not-matter.tar.gz", *argv])
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"error: {message}; run python -m training.serve --help for the accepted flags\n"
+
+
+def test_gevent_without_the_package_is_one_line_and_exit_4(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gevent is not a project dependency; hides it from find_spec, so it cannot prove the gevent worker runs."""
+    real = serve.importlib.util.find_spec
+    monkeypatch.setattr(serve.importlib.util, "find_spec", lambda name: None if name == "gevent" else real(name))
+    assert serve.main(["--worker-class", "gevent"]) == 4
+    captured = capsys.readouterr()
+    assert captured.err == "error: --worker-class gevent needs the gevent package (pip install gevent); not installed\n"

@@ -220,7 +220,16 @@ def test_a_real_grid_search_on_the_bundled_data(tmp_path: Path) -> None:
     assert len(table) == 4
 
     with tarfile.open(out / "best" / "model.tar.gz") as tar:
-        assert sorted(tar.getnames()) == ["code", "code/inference.py", "manifest.json", "model.joblib"]
+        assert sorted(tar.getnames()) == [
+            "code",
+            "code/_build",
+            "code/_build/code_backend.py",
+            "code/fastpath.py",
+            "code/inference.py",
+            "code/pyproject.toml",
+            "manifest.json",
+            "model.joblib",
+        ]
         manifest = json.load(io.BytesIO(tar.extractfile("manifest.json").read()))  # type: ignore[union-attr]
     assert manifest["hyperparameters"]["estimator"] == "logistic_regression"
     assert manifest["metrics"]["validation"]["macro_f1"] == 1.0

@@ -30,9 +30,8 @@ from typing import Any
 
 import optuna
 
-from .. import package
+from .. import launch, package
 from ..errors import UserError
-from ..launch import IGNORE_PATTERNS, SOURCE_DIR
 from .report import Trial
 from .space import CategoricalRange, ContinuousRange, IntegerRange, SearchSpace
 
@@ -77,9 +76,9 @@ def cli_args(hyperparameters: Mapping[str, str]) -> list[str]:
 
 
 def stage_source(destination: Path) -> Path:
-    """What a job receives as its source directory: ``training/`` without caches and workstation files."""
-    shutil.copytree(SOURCE_DIR, destination, ignore=shutil.ignore_patterns(*IGNORE_PATTERNS))
-    return destination
+    """What a job receives as its source directory: the launcher's staged upload (train.py, the modules it
+    imports and the model's code/ files; never this tool)."""
+    return launch.stage_source(destination)
 
 
 def stage_channel(data: Path, channel_dir: Path) -> Path:
