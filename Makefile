@@ -45,6 +45,11 @@ serve: $(STAMP)
 	@test -f $(BUILD)/model.tar.gz || $(MAKE) train
 	$(BIN)/python -m training.serve --artifact $(BUILD)/model.tar.gz --port $(PORT)
 
+# Our server and MLServer 1.7.1 on the same model under wrk (MLServer in its own venv under build/).
+bench-serving: $(STAMP)
+	@test -f $(BUILD)/model.tar.gz || $(MAKE) train
+	$(BIN)/python bench/serving_vs_mlserver.py --repetitions 3 --duration 5
+
 # Ramp load on the local server (run `make serve` first) and size autoscaling by AWS's rule.
 LOAD_ARGS ?=
 load-test: $(STAMP)
@@ -101,6 +106,7 @@ check: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/mypy containers bench
 
 format: $(STAMP)
 	$(BIN)/ruff format .

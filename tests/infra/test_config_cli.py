@@ -30,9 +30,18 @@ def stack_file() -> Iterator[Path]:
         path.unlink(missing_ok=True)
 
 
+@pytest.fixture(autouse=True)
+def _stand_in_artifact(artifact: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stack files name build/model.tar.gz; the tests use the suite's stand-in, whatever build/ holds."""
+    monkeypatch.setattr(sys.modules[__name__], "ARTIFACT", str(artifact))
+
+
+ARTIFACT = ""
+
+
 def plan(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "offline.plan", *args],
+        [sys.executable, "-m", "offline.plan", *args, "--set", f"mlops:artifact={ARTIFACT}"],
         capture_output=True,
         text=True,
         check=False,
@@ -201,7 +210,7 @@ def test_malformed_stack_file_is_one_line_and_exit_2(stack_file: Path, case: str
 
 def test_a_closed_pipe_is_quiet() -> None:
     """``python -m offline.plan --stack prod | head -1``: the reader leaves early; no BrokenPipeError."""
-    command = f"{sys.executable} -m offline.plan --stack prod | head -1"
+    command = f"{sys.executable} -m offline.plan --stack prod --set mlops:artifact={ARTIFACT} | head -1"
     completed = subprocess.run(command, shell=True, capture_output=True, text=True, check=False, cwd=ROOT, timeout=120)
     assert completed.stdout == "stack prod of project sagemaker-mlops: 65 resources\n"
     assert completed.stderr == ""
