@@ -28,7 +28,6 @@ venv: $(STAMP)
 train: $(STAMP)
 	$(BIN)/python training/train.py --train $(DATA) --target $(TARGET) \
 		--model-dir $(BUILD)/model --output-data-dir $(BUILD) --artifact $(BUILD)/model.tar.gz $(TRAIN_ARGS)
-	$(BIN)/python -m monitoring.baseline --data $(DATA) --manifest $(BUILD)/manifest.json --out $(BUILD)/baseline
 
 # Hyperparameter search over training/search_space.yaml on this machine: Optuna, every trial a real
 # train.py run under SageMaker's script-mode contract, 2 at a time. Report and best model: build/tuning/.

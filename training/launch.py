@@ -42,6 +42,7 @@ ENTRY_SCRIPT = "train.py"
 # train.py and every module it imports (tests check this against its imports); the job runs nothing else.
 JOB_MODULES = (
     "__init__.py",
+    "baseline.py",
     "contract.py",
     "errors.py",
     "evaluate.py",
@@ -122,18 +123,27 @@ class JobSpec:
     metrics: list[dict[str, str]] = field(default_factory=metric_definitions)
 
 
+# The data-quality baseline's builder (baseline.py imports it): pure pandas, no Pulumi, no AWS. Staged as
+# the package ``monitoring/`` beside train.py, which is on sys.path in the job (the script's directory).
+MONITORING_DIR = SOURCE_DIR.parent / "monitoring"
+MONITORING_MODULES = ("__init__.py", "baseline.py", "errors.py")
+
+
 def staged_files() -> dict[str, Path]:
-    """Name in the source directory -> file in this package: the job's modules and the model's code/ files."""
+    """Path in the source directory -> file in the repository: the job's modules, the model's code/ files,
+    and the monitoring modules the baseline needs."""
     files = {name: SOURCE_DIR / name for name in JOB_MODULES}
     files.update({source.name: source for source in CODE_FILES.values()})
+    files.update({f"monitoring/{name}": MONITORING_DIR / name for name in MONITORING_MODULES})
     return dict(sorted(files.items()))
 
 
 def stage_source(destination: Path) -> Path:
-    """Copy what the training job runs into ``destination`` (flat, as in this directory); return it."""
-    destination.mkdir(parents=True, exist_ok=True)
+    """Copy what the training job runs into ``destination`` (as in the repository); return it."""
     for name, source in staged_files().items():
-        shutil.copyfile(source, destination / name)
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
     return destination
 
 
@@ -161,7 +171,7 @@ def dry_run_request(spec: JobSpec) -> dict[str, Any]:
         "base_job_name": spec.base_job_name,
         "training_image": spec.training_image,
         "source_code": config["source_code"].model_dump(exclude_none=True),
-        "source_files": sorted(path.name for path in (spec.source_dir or Path()).iterdir()),
+        "source_files": sorted(p.relative_to(spec.source_dir).as_posix() for p in spec.source_dir.rglob("*") if p.is_file()),
         "compute": config["compute"].model_dump(exclude_none=True),
         "hyperparameters": spec.hyperparameters,
         "input_data_config": [channel.model_dump(exclude_none=True) for channel in config["input_data_config"]],

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from . import contract, evaluate, features, package, split, validation
+from . import baseline, contract, evaluate, features, package, split, validation
 from .errors import DataValidationError, HyperparameterError, TrainingError
 from .hyperparameters import SPECS, Hyperparameters, default_text
 
@@ -127,7 +127,7 @@ def run(args: Arguments, env: contract.SageMakerEnv) -> package.Published:
     outputs = package.Outputs(model_dir=args.model_dir, artifact=args.artifact)
     # The previous good model stays in place until this run has one to replace it with (publish is the
     # last step), so a failed run never breaks `make plan`; only the previous run's evidence goes.
-    for stale in [args.output_data_dir / METRICS_FILE] + [
+    for stale in [args.output_data_dir / METRICS_FILE, *baseline.paths(args.output_data_dir)] + [
         path for name in ("validation", "test") for path in evaluate.plot_files(args.output_data_dir, name)
     ]:
         stale.unlink(missing_ok=True)
@@ -192,8 +192,12 @@ def run(args: Arguments, env: contract.SageMakerEnv) -> package.Published:
         commit=package.git_commit(),
     )
     print(package.check_fast_path(pipeline, train_data.X))
+    # Computed before anything is published, so a baseline problem leaves no model without its baseline.
+    baseline_texts = baseline.documents(validation.csv_files("train", args.train), manifest)
     published = package.publish(outputs, pipeline, manifest)
     print(f"model directory: {published.model_dir}")
+    written = baseline.write(args.output_data_dir, baseline_texts)
+    print(f"data-quality baseline: {', '.join(str(path) for path in written)}")
     if published.artifact is not None:
         print(f"artifact: {published.artifact}")
         print(f"sha256: {published.sha256}")

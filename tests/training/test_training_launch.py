@@ -51,6 +51,7 @@ def test_dry_run_prints_the_job_request(capsys: pytest.CaptureFixture[str]) -> N
         "source_code": {"entry_script": "train.py", "ignore_patterns": launch.IGNORE_PATTERNS},
         "source_files": [
             "__init__.py",
+            "baseline.py",
             "code_backend.py",
             "code_pyproject.toml",
             "contract.py",
@@ -61,6 +62,9 @@ def test_dry_run_prints_the_job_request(capsys: pytest.CaptureFixture[str]) -> N
             "features.py",
             "hyperparameters.py",
             "inference.py",
+            "monitoring/__init__.py",
+            "monitoring/baseline.py",
+            "monitoring/errors.py",
             "package.py",
             "split.py",
             "train.py",
@@ -165,5 +169,6 @@ def test_staged_source_is_train_py_its_imports_and_the_packed_code_files_only() 
             closure.add(name)
             todo.append(name)
     packed = {source.name for source in launch.CODE_FILES.values()}
-    assert set(launch.staged_files()) == closure | packed | {"__init__.py"}
+    monitoring = {"monitoring/__init__.py", "monitoring/baseline.py", "monitoring/errors.py"}
+    assert set(launch.staged_files()) == closure | packed | {"__init__.py"} | monitoring
     assert {"launch.py", "serve.py", "smoke.py"}.isdisjoint(launch.staged_files())

@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
+
+from monitoring.baseline import write_baseline
 from training_support import (
     PENGUINS,
     SOURCE_COPY_MARKER,
@@ -43,6 +45,9 @@ def test_contract_run_writes_model_dir_and_metrics_and_no_failure_file(trainings
     ]
     assert listing(job.root / "output") == [
         "data",
+        "data/baseline",
+        "data/baseline/constraints.json",
+        "data/baseline/statistics.json",
         "data/confusion_matrix_test.png",
         "data/confusion_matrix_validation.png",
         "data/metrics.json",
@@ -54,6 +59,19 @@ def test_contract_run_writes_model_dir_and_metrics_and_no_failure_file(trainings
     assert sorted(p.name for p in job.root.rglob("*.tar.gz")) == []
     assert not (job.source_dir / "build").exists()
     assert job.run.stderr == ""
+
+
+def test_contract_run_writes_the_data_quality_baseline_of_the_monitoring_tool(
+    trainings: Trainings, tmp_path: Path
+) -> None:
+    """The job's baseline (output data dir, uploaded by SageMaker as output.tar.gz) is byte for byte what
+    ``python -m monitoring.baseline`` writes for the same CSV and manifest. Cannot prove Model Monitor
+    accepts it (no AWS); the format is the monitoring package's, tested there."""
+    job = trainings.contract
+    expected = write_baseline(PENGUINS, job.root / "model" / "manifest.json", tmp_path)
+    for path in expected:
+        assert (job.root / "output" / "data" / "baseline" / path.name).read_bytes() == path.read_bytes()
+    assert f"data-quality baseline: {job.root / 'output' / 'data' / 'baseline' / 'statistics.json'}, " in job.run.stdout
 
 
 def test_contract_run_uses_the_copied_source_dir_alone(trainings: Trainings) -> None:
@@ -119,6 +137,9 @@ def test_another_seed_gives_another_artifact(trainings: Trainings) -> None:
 def test_local_run_publishes_tarball_manifest_copy_and_metrics(trainings: Trainings) -> None:
     build = trainings.first.root / "build"
     assert listing(build) == [
+        "baseline",
+        "baseline/constraints.json",
+        "baseline/statistics.json",
         "confusion_matrix_test.png",
         "confusion_matrix_validation.png",
         "manifest.json",
