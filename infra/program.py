@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
 import pulumi_aws as aws
 
 from infra import config, observability
 from infra.context import StackContext
 from infra.iam import builder as iam
+from infra.iam import training_builder as training_iam
 from infra.model import builder as model
 from infra.scaling import builder as scaling
 from infra.serving import builder as serving
 from infra.serving.invocation import invocation_command
 from infra.storage import builder as storage
+from infra.storage.layout import TRAINING_OUTPUT_PREFIX
 
 
 def build() -> dict[str, Any]:
@@ -31,6 +34,7 @@ def build() -> dict[str, Any]:
     endpoint = serving.build(ctx, release, store, alerting.rollback_alarm_names)
     scaling.build(ctx, endpoint)
     dashboard = observability.build_endpoint_monitoring(ctx, alerting, endpoint, store, role, release)
+    training_role = training_iam.build_training_role(ctx, store, image)
 
     region = ctx.region
     return {
@@ -54,4 +58,10 @@ def build() -> dict[str, Any]:
         "dashboardName": dashboard.dashboard_name,
         "invokeCommand": endpoint.endpoint_name.apply(lambda name: invocation_command(name, region)),
         "deployerPolicy": iam.deployer_policy_json(ctx, role),
+        # Managed training (`python -m training.launch --stack-outputs`): the role jobs assume, where
+        # they write, the job-name prefix, and what the identity launching them needs.
+        "trainingRoleArn": training_role.role_arn,
+        "trainingOutputUri": pulumi.Output.concat("s3://", store.artifact_bucket_name, "/", TRAINING_OUTPUT_PREFIX),
+        "trainingJobPrefix": ctx.prefix,
+        "launcherPolicy": training_iam.launcher_policy_json(ctx, store, training_role),
     }

@@ -3,3 +3,6 @@
 MODELS_PREFIX = "models/"
 CAPTURE_PREFIX = "capture/"
 MONITORING_PREFIX = "monitoring/"
+# Managed training, in the artifact bucket: its input data, and everything a job stages and writes.
+DATA_PREFIX = "data/"
+TRAINING_OUTPUT_PREFIX = "training-output/"

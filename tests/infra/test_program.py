@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from infra.iam import documents as iam_documents
+from infra.iam import training_documents
 from infra.storage import documents as storage_documents
 from offline import tokens
 from offline.fakes import FAKE_ACCOUNT_ID
@@ -34,8 +35,9 @@ BUCKET_TYPES = {
 }
 COMMON = {
     **BUCKET_TYPES,
-    tokens.IAM_ROLE: 1,
-    tokens.IAM_ROLE_POLICY: 1,
+    # The hosting role and the training role, each with one inline policy.
+    tokens.IAM_ROLE: 2,
+    tokens.IAM_ROLE_POLICY: 2,
     tokens.KMS_ALIAS: 1,
     tokens.KMS_KEY: 1,
     tokens.SAGEMAKER_ENDPOINT: 1,
@@ -44,6 +46,7 @@ COMMON = {
     tokens.COMPOSITE_ALARM: 1,
     tokens.DASHBOARD: 1,
     "mlops:iam:ExecutionRole": 1,
+    "mlops:iam:TrainingRole": 1,
     "mlops:model:ModelRelease": 1,
     "mlops:monitoring:EndpointAlarms": 2,
     "mlops:monitoring:EndpointDashboard": 1,
@@ -170,10 +173,10 @@ def test_prod_data_is_protected_and_retained(stack: str, protected: bool, plan_f
 @pytest.mark.parametrize("stack", STACKS)
 def test_iam_documents_exactly(stack: str, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
-    role = plan.one(tokens.IAM_ROLE)
+    role = plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-execution-role")
     assert json.loads(role.inputs["assumeRolePolicy"]) == iam_documents.sagemaker_trust_policy(FAKE_ACCOUNT_ID)
     buckets = {r.name.rsplit("-", 1)[1]: r for r in plan.of_type(tokens.S3_BUCKET)}
-    document = json.loads(plan.one(tokens.IAM_ROLE_POLICY).inputs["policy"])
+    document = json.loads(plan.one(tokens.IAM_ROLE_POLICY, f"sagemaker-mlops-{stack}-execution-policy").inputs["policy"])
     assert document == iam_documents.execution_role_policy(
         account_id=FAKE_ACCOUNT_ID,
         region="us-east-1",
@@ -186,6 +189,42 @@ def test_iam_documents_exactly(stack: str, plan_for: PlanFor) -> None:
     # No managed policies at all, let alone *FullAccess ones.
     assert "managedPolicyArns" not in role.inputs
     assert not [r for r in plan.resources if r.type == tokens.IAM_ROLE_POLICY_ATTACHMENT]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_training_role_and_launcher_policy_exactly(stack: str, plan_for: PlanFor) -> None:
+    """The training role is its own role (not the hosting one), its policy and the exported launcher policy
+    are exactly the documents' functions of the stack's ARNs. Cannot prove SageMaker runs a job with it."""
+    plan = plan_for(stack)
+    role = plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-training-role")
+    assert role.parent is not None and role.parent.endswith(f"mlops:iam:TrainingRole::sagemaker-mlops-{stack}-training")
+    assert json.loads(role.inputs["assumeRolePolicy"]) == iam_documents.sagemaker_trust_policy(FAKE_ACCOUNT_ID)
+    assert "managedPolicyArns" not in role.inputs
+    policy = plan.one(tokens.IAM_ROLE_POLICY, f"sagemaker-mlops-{stack}-training-policy")
+    assert policy.inputs["role"] == role.state["name"]
+    artifacts = next(r for r in plan.of_type(tokens.S3_BUCKET) if r.name.endswith("-artifacts"))
+    key_arn = plan.one(tokens.KMS_KEY).state["arn"]
+    assert json.loads(policy.inputs["policy"]) == training_documents.training_role_policy(
+        account_id=FAKE_ACCOUNT_ID,
+        region="us-east-1",
+        artifact_bucket_arn=artifacts.state["arn"],
+        kms_key_arn=key_arn,
+        image_repository_arn="arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
+        role_arn=role.state["arn"],
+    )
+    outputs = plan.outputs
+    assert outputs["trainingRoleArn"] == role.state["arn"]
+    assert outputs["trainingRoleArn"] != outputs["executionRoleArn"]
+    assert outputs["trainingJobPrefix"] == f"sagemaker-mlops-{stack}"
+    assert outputs["trainingOutputUri"] == f"s3://{artifacts.state['bucket']}/training-output/"
+    assert json.loads(outputs["launcherPolicy"]) == training_documents.launcher_policy(
+        account_id=FAKE_ACCOUNT_ID,
+        region="us-east-1",
+        job_name_prefix=f"sagemaker-mlops-{stack}",
+        artifact_bucket_arn=artifacts.state["arn"],
+        kms_key_arn=key_arn,
+        training_role_arn=role.state["arn"],
+    )
 
 
 @pytest.mark.parametrize(("stack", "isolated"), [("dev", False), ("staging", True), ("prod", True)])
@@ -231,7 +270,7 @@ def test_dependencies_endpoint_config_model_role(stack: str, plan_for: PlanFor) 
     assert config.urn in endpoint.dependencies
     assert endpoint.inputs["endpointConfigName"] == config.state["name"]
     # The model waits for the role's inline policy: SageMaker checks it can read the artifact.
-    assert plan.one(tokens.IAM_ROLE_POLICY).urn in model.dependencies
+    assert plan.one(tokens.IAM_ROLE_POLICY, f"sagemaker-mlops-{stack}-execution-policy").urn in model.dependencies
     # The endpoint's auto-rollback names alarms that must already exist.
     rollback = [a.urn for a in plan.of_type(tokens.METRIC_ALARM) if (a.parent or "").endswith("-rollback")]
     assert len(rollback) == 2
@@ -384,12 +423,16 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         "executionRoleArn",
         "invokeCommand",
         "kmsKeyArn",
+        "launcherPolicy",
         "logBucket",
         "modelDataUrl",
         "modelName",
         "region",
         "rollbackAlarmNames",
         "servingImage",
+        "trainingJobPrefix",
+        "trainingOutputUri",
+        "trainingRoleArn",
         "variantName",
     ]
     assert outputs["endpointName"] == f"sagemaker-mlops-{stack}"
@@ -403,7 +446,7 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         execution_role_arn=outputs["executionRoleArn"],
     )
     assert outputs["servingImage"] == IMAGE
-    assert outputs["executionRoleArn"] == plan.one(tokens.IAM_ROLE).state["arn"]
+    assert outputs["executionRoleArn"] == plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-execution-role").state["arn"]
     assert outputs["invokeCommand"].startswith(
         f"aws sagemaker-runtime invoke-endpoint --region us-east-1 --endpoint-name sagemaker-mlops-{stack} "
     )

@@ -1,0 +1,58 @@
+"""The role SageMaker training and tuning jobs assume: separate from the hosting role, least privilege."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.iam import documents, training_documents
+
+
+@dataclass(frozen=True)
+class TrainingRoleArgs:
+    account_id: pulumi.Input[str]
+    region: str
+    artifact_bucket_arn: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    image_repository_arn: str
+    tags: Mapping[str, str]
+
+
+class TrainingRole(pulumi.ComponentResource):
+    """One role, one inline policy built by ``training_documents.training_role_policy``."""
+
+    def __init__(self, name: str, args: TrainingRoleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlops:iam:TrainingRole", name, None, opts)
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            description=f"{name}: SageMaker training and tuning jobs",
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
+                lambda account: json.dumps(documents.sagemaker_trust_policy(account))
+            ),
+            max_session_duration=3600,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=self.role.id,
+            policy=pulumi.Output.all(args.account_id, args.artifact_bucket_arn, args.kms_key_arn, self.role.arn).apply(
+                lambda v: json.dumps(
+                    training_documents.training_role_policy(
+                        account_id=v[0],
+                        region=args.region,
+                        artifact_bucket_arn=v[1],
+                        kms_key_arn=v[2],
+                        image_repository_arn=args.image_repository_arn,
+                        role_arn=v[3],
+                    )
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.role_arn = self.role.arn
+        self.register_outputs({"role_arn": self.role_arn})
