@@ -42,6 +42,30 @@ def _wildcard_action(type_token: str, props: Mapping[str, Any]) -> list[str]:
     return ['a statement allows Action "*"'] if any(_allows_every_action(d) for d in documents) else []
 
 
+def _passrole_problems(document: Mapping[str, Any] | None) -> list[str]:
+    problems = []
+    for statement in _statements(document):
+        actions = _seq(statement.get("Action"))
+        if statement.get("Effect") != "Allow" or not any(a in ("iam:PassRole", "iam:*") for a in actions):
+            continue
+        sid = statement.get("Sid") or "a statement"
+        if any("*" in str(r) for r in _seq(statement.get("Resource"))):
+            problems.append(f"{sid} allows iam:PassRole on a wildcard resource; name the one role it passes")
+        conditions = statement.get("Condition")
+        operators = conditions.values() if isinstance(conditions, Mapping) else []
+        if not any(isinstance(o, Mapping) and "iam:PassedToService" in o for o in operators):
+            problems.append(f"{sid} allows iam:PassRole without an iam:PassedToService condition")
+    return problems
+
+
+def _passrole_scoped(type_token: str, props: Mapping[str, Any]) -> list[str]:
+    if type_token == ROLE:
+        documents = [_document(_get(p, "policy")) for p in _seq(props.get("inlinePolicies"))]
+    else:
+        documents = [_document(props.get(IAM_POLICY_DOCUMENTS[type_token]))]
+    return [problem for d in documents for problem in _passrole_problems(d)]
+
+
 def _trust_source_account(type_token: str, props: Mapping[str, Any]) -> list[str]:
     problems = []
     for statement in _statements(_document(props.get("assumeRolePolicy"))):
@@ -73,6 +97,12 @@ CONTROLS: tuple[Control, ...] = (
         'IAM.1-style (no Action "*")',
         'No IAM policy statement allows every action (Action "*").',
         resource_check=_typed((ROLE, *IAM_POLICY_DOCUMENTS), _wildcard_action),
+    ),
+    Control(
+        "iam-passrole-scoped",
+        "IAM PassRole scoping",
+        "iam:PassRole names the roles it passes (no wildcard) and the service they go to (iam:PassedToService).",
+        resource_check=_typed((ROLE, *IAM_POLICY_DOCUMENTS), _passrole_scoped),
     ),
     Control(
         "iam-sagemaker-trust-source-account",

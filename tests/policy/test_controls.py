@@ -109,6 +109,18 @@ def _allow_everything(document: dict[str, Any]) -> None:
     document["Statement"].append({"Effect": "Allow", "Action": "*", "Resource": "*"})
 
 
+def _statement(document: dict[str, Any], sid: str) -> dict[str, Any]:
+    return next(s for s in document["Statement"] if s.get("Sid") == sid)
+
+
+def _pass_any_role(document: dict[str, Any]) -> None:
+    _statement(document, "PassOnlyItselfToSageMaker")["Resource"] = "arn:aws:iam::123456789012:role/*"
+
+
+def _pass_role_anywhere(document: dict[str, Any]) -> None:
+    del _statement(document, "PassOnlyItselfToSageMaker")["Condition"]
+
+
 def _drop_trust_condition(document: dict[str, Any]) -> None:
     del document["Statement"][0]["Condition"]
 
@@ -281,6 +293,30 @@ CASES = [
         "dev",
         ((f"{D}-execution-policy", edit_document("policy", _allow_everything)),),
         (("iam-no-wildcard-action", f"{D}-execution-policy", 'a statement allows Action "*"'),),
+    ),
+    Case(
+        "iam-passrole-scoped",
+        "prod",
+        ((f"{P}-training-policy", edit_document("policy", _pass_any_role)),),
+        (
+            (
+                "iam-passrole-scoped",
+                f"{P}-training-policy",
+                "PassOnlyItselfToSageMaker allows iam:PassRole on a wildcard resource; name the one role it passes",
+            ),
+        ),
+    ),
+    Case(
+        "iam-passrole-scoped",
+        "dev",
+        ((f"{D}-training-policy", edit_document("policy", _pass_role_anywhere)),),
+        (
+            (
+                "iam-passrole-scoped",
+                f"{D}-training-policy",
+                "PassOnlyItselfToSageMaker allows iam:PassRole without an iam:PassedToService condition",
+            ),
+        ),
     ),
     Case(
         "iam-sagemaker-trust-source-account",

@@ -133,6 +133,7 @@ def test_controls_without_a_security_hub_id_are_the_projects_own() -> None:
     assert own == [
         "iam-no-full-access-policies",
         "iam-no-wildcard-action",
+        "iam-passrole-scoped",
         "iam-sagemaker-trust-source-account",
         "mlops-alarm-dimensions",
         "mlops-blue-green-rollback",
