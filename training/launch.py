@@ -165,13 +165,14 @@ def sdk_config(spec: JobSpec) -> dict[str, Any]:
 
 def dry_run_request(spec: JobSpec) -> dict[str, Any]:
     config = sdk_config(spec)
+    source = spec.source_dir or Path()
     return {
         "region": spec.region,
         "role": spec.role,
         "base_job_name": spec.base_job_name,
         "training_image": spec.training_image,
         "source_code": config["source_code"].model_dump(exclude_none=True),
-        "source_files": sorted(p.relative_to(spec.source_dir).as_posix() for p in spec.source_dir.rglob("*") if p.is_file()),
+        "source_files": sorted(p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file()),
         "compute": config["compute"].model_dump(exclude_none=True),
         "hyperparameters": spec.hyperparameters,
         "input_data_config": [channel.model_dump(exclude_none=True) for channel in config["input_data_config"]],

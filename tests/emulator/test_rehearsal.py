@@ -16,8 +16,11 @@ from pathlib import Path
 import pulumi
 import pytest
 
+from infra.iam import documents as iam_documents
+from infra.iam import training_documents
 from offline import tokens
 from offline.emulator import Emulator
+from offline.fakes import FAKE_ACCOUNT_ID
 from offline.mocks import run_program
 from offline.rehearsal.report import CREATED, VALIDATED_NOT_EMULATED
 from offline.rehearsal.requests import (
@@ -35,8 +38,9 @@ pytestmark = pytest.mark.emulator
 
 _COMMON = {
     tokens.DASHBOARD: 1,
-    tokens.IAM_ROLE: 1,
-    tokens.IAM_ROLE_POLICY: 1,
+    # The hosting role and the training role.
+    tokens.IAM_ROLE: 2,
+    tokens.IAM_ROLE_POLICY: 2,
     tokens.KMS_ALIAS: 1,
     tokens.KMS_KEY: 1,
     **BUCKET_TYPES,
@@ -90,10 +94,11 @@ EXPECTED_NOT_EMULATED = {
         (tokens.SAGEMAKER_MONITORING_SCHEDULE, "sagemaker-mlops-prod-schedule"),
     },
 }
-EXPECTED_COMPONENTS = {"dev": 8, "staging": 10, "prod": 11}
+EXPECTED_COMPONENTS = {"dev": 9, "staging": 11, "prod": 12}
 # Checks that compared something the emulator answered; the monitoring schedule (moto lacks
 # CreateMonitoringSchedule) is reported as validated-not-emulated and never counted as passed.
-EXPECTED_CHECKS = {"dev": 53, "staging": 68, "prod": 73}
+# Each role: its trust, its inline policy names, its policy document, no managed policies.
+EXPECTED_CHECKS = {"dev": 57, "staging": 72, "prod": 77}
 EXPECTED_NOT_EMULATED_CHECKS = {
     "dev": [],
     "staging": ["monitoring schedule sagemaker-mlops-staging-data-quality"],
@@ -135,6 +140,35 @@ def test_endpoint_and_alarms_are_bound_to_the_endpoint_name(rehearsed: Rehearsed
     assert passed[f"endpoint {endpoint}: auto-rollback alarms exist"] == (
         f"{endpoint}-5xx-error-rate, {endpoint}-model-latency-p99"
     )
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_training_role_reads_back_exactly_as_its_documents(
+    rehearsed: Rehearsed, emulator: Emulator, stack: str
+) -> None:
+    """The emulator's IAM holds the training role with exactly the trust and the one inline policy the
+    pure functions give for the stack's ARNs. Cannot prove IAM's evaluation (moto stores, not enforces)."""
+    report = rehearsed(stack)
+    iam = emulator.client("iam", "us-east-1")
+    role_name = str(report.outputs["trainingRoleArn"]).rsplit("/", 1)[-1]
+    assert role_name.startswith(f"sagemaker-mlops-{stack}-training-role-")
+    role = iam.get_role(RoleName=role_name)["Role"]
+    assert role["Arn"] == report.outputs["trainingRoleArn"] != report.outputs["executionRoleArn"]
+    assert role["AssumeRolePolicyDocument"] == iam_documents.sagemaker_trust_policy(FAKE_ACCOUNT_ID)
+    names = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    assert len(names) == 1
+    assert names[0].startswith(f"sagemaker-mlops-{stack}-training-policy-")
+    document = iam.get_role_policy(RoleName=role_name, PolicyName=names[0])["PolicyDocument"]
+    bucket = str(report.outputs["artifactBucket"])
+    assert document == training_documents.training_role_policy(
+        account_id=FAKE_ACCOUNT_ID,
+        region="us-east-1",
+        artifact_bucket_arn=f"arn:aws:s3:::{bucket}",
+        kms_key_arn=str(report.outputs["kmsKeyArn"]),
+        image_repository_arn="arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
+        role_arn=role["Arn"],
+    )
+    assert iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"] == []
 
 
 def test_the_drift_alarm_watches_the_schedule_and_the_endpoint(rehearsed: Rehearsed) -> None:

@@ -176,7 +176,9 @@ def test_iam_documents_exactly(stack: str, plan_for: PlanFor) -> None:
     role = plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-execution-role")
     assert json.loads(role.inputs["assumeRolePolicy"]) == iam_documents.sagemaker_trust_policy(FAKE_ACCOUNT_ID)
     buckets = {r.name.rsplit("-", 1)[1]: r for r in plan.of_type(tokens.S3_BUCKET)}
-    document = json.loads(plan.one(tokens.IAM_ROLE_POLICY, f"sagemaker-mlops-{stack}-execution-policy").inputs["policy"])
+    document = json.loads(
+        plan.one(tokens.IAM_ROLE_POLICY, f"sagemaker-mlops-{stack}-execution-policy").inputs["policy"]
+    )
     assert document == iam_documents.execution_role_policy(
         account_id=FAKE_ACCOUNT_ID,
         region="us-east-1",
@@ -197,7 +199,8 @@ def test_training_role_and_launcher_policy_exactly(stack: str, plan_for: PlanFor
     are exactly the documents' functions of the stack's ARNs. Cannot prove SageMaker runs a job with it."""
     plan = plan_for(stack)
     role = plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-training-role")
-    assert role.parent is not None and role.parent.endswith(f"mlops:iam:TrainingRole::sagemaker-mlops-{stack}-training")
+    assert role.parent is not None
+    assert role.parent.endswith(f"mlops:iam:TrainingRole::sagemaker-mlops-{stack}-training")
     assert json.loads(role.inputs["assumeRolePolicy"]) == iam_documents.sagemaker_trust_policy(FAKE_ACCOUNT_ID)
     assert "managedPolicyArns" not in role.inputs
     policy = plan.one(tokens.IAM_ROLE_POLICY, f"sagemaker-mlops-{stack}-training-policy")
@@ -446,7 +449,9 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         execution_role_arn=outputs["executionRoleArn"],
     )
     assert outputs["servingImage"] == IMAGE
-    assert outputs["executionRoleArn"] == plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-execution-role").state["arn"]
+    assert (
+        outputs["executionRoleArn"] == plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-execution-role").state["arn"]
+    )
     assert outputs["invokeCommand"].startswith(
         f"aws sagemaker-runtime invoke-endpoint --region us-east-1 --endpoint-name sagemaker-mlops-{stack} "
     )

@@ -58,7 +58,12 @@ def test_training_role_policy_exactly() -> None:
             {
                 "Sid": "WriteTrainingLogs",
                 "Effect": "Allow",
-                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                "Action": [
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:DescribeLogStreams",
+                ],
                 "Resource": [log_group, f"{log_group}:log-stream:*"],
             },
             {
@@ -128,7 +133,12 @@ def test_launcher_policy_exactly() -> None:
                 "Action": ["s3:PutObject", "s3:GetObject"],
                 "Resource": f"{BUCKET}/training-output/*",
             },
-            {"Sid": "PublishTrainedModels", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{BUCKET}/models/*"},
+            {
+                "Sid": "PublishTrainedModels",
+                "Effect": "Allow",
+                "Action": "s3:PutObject",
+                "Resource": f"{BUCKET}/models/*",
+            },
             {"Sid": "FindStagingBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": BUCKET},
             {
                 "Sid": "UseStackKeyThroughS3",

@@ -13,8 +13,6 @@ import re
 from pathlib import Path
 
 import pytest
-
-from monitoring.baseline import write_baseline
 from training_support import (
     PENGUINS,
     SOURCE_COPY_MARKER,
@@ -25,6 +23,8 @@ from training_support import (
     run_script,
     wait,
 )
+
+from monitoring.baseline import write_baseline
 
 pytestmark = pytest.mark.slow
 

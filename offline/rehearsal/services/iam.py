@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from offline import tokens
 from offline.rehearsal.gateway import Declared, Gateway, Handler, State, emulated
@@ -43,30 +44,39 @@ def iam_role_policy(gw: Gateway, r: Declared) -> tuple[str, State]:
     return f"{params['RoleName']}:{name}", r.state(name=name)
 
 
+# The stack's roles, by the output naming each: hosting (model container, monitoring) and training jobs.
+ROLE_OUTPUTS = ("executionRoleArn", "trainingRoleArn")
+
+
 def _role(report: RehearsalReport, client: ClientFactory, checks: Checks) -> None:
     iam = client("iam")
-    role_name = str(report.outputs["executionRoleArn"]).rsplit("/", 1)[-1]
-    with checks.reading(f"role {role_name}"):
-        role = iam.get_role(RoleName=role_name)["Role"]
-        trust = role["AssumeRolePolicyDocument"]
-        trust = json.loads(trust) if isinstance(trust, str) else trust
-        principals = [s.get("Principal", {}).get("Service") for s in trust["Statement"] if s.get("Effect") == "Allow"]
-        checks.equal(f"role {role_name}: trusted by SageMaker only", principals, [SAGEMAKER_PRINCIPAL])
-        declared = resources_of(report, tokens.IAM_ROLE_POLICY)
-        names = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    for output in ROLE_OUTPUTS:
+        if output not in report.outputs:
+            continue
+        role_name = str(report.outputs[output]).rsplit("/", 1)[-1]
+        with checks.reading(f"role {role_name}"):
+            _check_role(iam, role_name, report, checks)
+
+
+def _check_role(iam: Any, role_name: str, report: RehearsalReport, checks: Checks) -> None:
+    role = iam.get_role(RoleName=role_name)["Role"]
+    trust = role["AssumeRolePolicyDocument"]
+    trust = json.loads(trust) if isinstance(trust, str) else trust
+    principals = [s.get("Principal", {}).get("Service") for s in trust["Statement"] if s.get("Effect") == "Allow"]
+    checks.equal(f"role {role_name}: trusted by SageMaker only", principals, [SAGEMAKER_PRINCIPAL])
+    declared = [p for p in resources_of(report, tokens.IAM_ROLE_POLICY) if p.inputs.get("role") == role_name]
+    names = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    checks.equal(f"role {role_name}: inline policies", sorted(names), sorted(str(p.state["name"]) for p in declared))
+    for policy in declared:
+        document = iam.get_role_policy(RoleName=role_name, PolicyName=str(policy.state["name"]))["PolicyDocument"]
+        document = json.loads(document) if isinstance(document, str) else document
         checks.equal(
-            f"role {role_name}: inline policies", sorted(names), sorted(str(p.state["name"]) for p in declared)
+            f"role {role_name}: policy {policy.state['name']} as declared",
+            document,
+            json.loads(str(policy.inputs["policy"])),
         )
-        for policy in declared:
-            document = iam.get_role_policy(RoleName=role_name, PolicyName=str(policy.state["name"]))["PolicyDocument"]
-            document = json.loads(document) if isinstance(document, str) else document
-            checks.equal(
-                f"role {role_name}: policy {policy.state['name']} as declared",
-                document,
-                json.loads(str(policy.inputs["policy"])),
-            )
-        attached = iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
-        checks.equal(f"role {role_name}: no managed policies", attached, [])
+    attached = iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
+    checks.equal(f"role {role_name}: no managed policies", attached, [])
 
 
 HANDLERS: dict[str, Handler] = {tokens.IAM_ROLE: iam_role, tokens.IAM_ROLE_POLICY: iam_role_policy}
