@@ -12,6 +12,7 @@ autoscaling.min (got 2 < 3)``.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import re
@@ -28,6 +29,7 @@ from pydantic.alias_generators import to_camel
 from infra.errors import ArtifactError, ConfigError
 from infra.model import images
 from infra.model.artifact import ARTIFACT_KEY, LocalArtifact, read_local_artifact
+from infra.model.remote import PUBLISHED, RemoteArtifact
 from infra.partitions import SUPPORTED, partition
 from monitoring.catalogue import MonitoringSettings
 from monitoring.errors import UserInputError
@@ -71,7 +73,7 @@ AWS_KEYS = (
     "retryMode",
 )
 # Keys whose value is a structure (JSON-encoded by the CLI) or a boolean; the rest are plain strings.
-_STRUCTURED = ("endpoint", "rollout", "autoscaling", "alarms", "monitoring", "tags")
+_STRUCTURED = ("endpoint", "rollout", "autoscaling", "alarms", "monitoring", "tags", "artifactManifest")
 _BOOLEAN = ("retainData",)
 
 # The platform's own tags, on every resource; AWS allows 50 tags per resource.
@@ -162,11 +164,20 @@ class MonitoringSection(_Section):
     data_quality_schedule: Schedule
 
 
+class ArtifactManifestSection(_Section):
+    """``mlops:artifactManifest``: the facts of an s3:// artifact, as ``training.launch`` prints them."""
+
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    sklearn_version: Annotated[str, Field(pattern=r"^\d+\.\d+(\.\d+)?$")]
+    features: Annotated[tuple[Annotated[str, Field(strict=True, min_length=1)], ...], Field(strict=False, min_length=1)]
+
+
 class _Keys(_Section):
     """The ``mlops:`` namespace: every top-level key the program reads."""
 
     environment: Environment
     artifact: str
+    artifact_manifest: dict[str, Any] | None = None
     serving_image_version: str | None = None
     endpoint: dict[str, Any] = {}
     rollout: dict[str, Any] = {}
@@ -216,6 +227,8 @@ class ArtifactSource:
     serving_image_version: str
     # Model Monitor baseline (statistics.json, constraints.json) built beside a local artifact.
     baseline_dir: Path | None = None
+    # An s3:// artifact published by training.launch, with the facts of mlops:artifactManifest.
+    remote: RemoteArtifact | None = None
 
 
 @dataclass(frozen=True)
@@ -604,6 +617,49 @@ def _artifact(value: str, image_override: str | None) -> ArtifactSource:
     )
 
 
+def _remote_artifact(source: ArtifactSource, raw: Any, file: str) -> ArtifactSource:
+    """An s3:// artifact with ``mlops:artifactManifest``: its layout, sha256 and versions checked."""
+    key = "mlops:artifactManifest"
+    if source.s3_uri is None:
+        raise ConfigError(
+            key, "applies to an s3:// mlops:artifact only (a local tarball's manifest is read from it); remove it"
+        )
+    manifest = _validated(ArtifactManifestSection, key, _mapping(key, raw), file)
+    published = PUBLISHED.match(source.s3_uri)
+    if published is None:
+        raise ArtifactError(
+            ARTIFACT_KEY,
+            f"must be s3://<bucket>/models/<sha256>/model.tar.gz with {key} (where training.launch publishes a "
+            f"model with its baseline; the stack's roles read models/ only), got {source.s3_uri!r}",
+        )
+    if published["sha256"] != manifest.sha256:
+        raise ConfigError(
+            f"{key}.sha256",
+            f"is {manifest.sha256[:12]}… but mlops:artifact is models/{published['sha256'][:12]}…/; paste both "
+            "from the same training.launch run",
+        )
+    minor = ".".join(manifest.sklearn_version.split(".")[:2])
+    expected = SERVING_IMAGE_BY_SKLEARN_MINOR.get(minor)
+    if expected is None:
+        raise ConfigError(
+            f"{key}.sklearnVersion",
+            f"is {manifest.sklearn_version}, which no SageMaker scikit-learn serving image provides; retrain with one "
+            f"of {', '.join(SERVING_IMAGE_BY_SKLEARN_MINOR)}",
+        )
+    served = SKLEARN_VERSION_BY_SERVING_IMAGE.get(expected)
+    if source.serving_image_version != expected or (served is not None and manifest.sklearn_version != served):
+        raise ConfigError(
+            f"{key}.sklearnVersion",
+            f"is {manifest.sklearn_version} but serving image {source.serving_image_version} unpickles with "
+            f"scikit-learn {served or expected}; retrain with that version or set mlops:servingImageVersion to "
+            f"{expected}",
+        )
+    if len(set(manifest.features)) != len(manifest.features):
+        raise ConfigError(f"{key}.features", "lists a feature twice; paste the list training.launch printed")
+    remote = RemoteArtifact(source.s3_uri, manifest.sha256, manifest.sklearn_version, manifest.features)
+    return dataclasses.replace(source, remote=remote)
+
+
 def _monitoring_settings(env: Environment, endpoint: EndpointSettings, alarms: AlarmSettings) -> MonitoringSettings:
     """The stack's alarm settings in the monitoring package's terms; its errors become config errors."""
     try:
@@ -652,6 +708,8 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
         )
 
     artifact = _artifact(keys.artifact, keys.serving_image_version)
+    if keys.artifact_manifest is not None:
+        artifact = _remote_artifact(artifact, keys.artifact_manifest, file)
     endpoint = _endpoint(env, prefix, _mapping("mlops:endpoint", raw.get("endpoint")), file)
     rollout = _rollout(env, endpoint, _mapping("mlops:rollout", raw.get("rollout")), file)
     autoscaling = _autoscaling(env, endpoint, raw.get("autoscaling"), file)
@@ -671,6 +729,12 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
             f"is {schedule!r} but the artifact has no data-quality baseline "
             f"({' and '.join(BASELINE_FILES)} under build/baseline/); run `make train` to build it with the "
             "artifact, or turn monitoring off",
+        )
+    if schedule != "off" and artifact.s3_uri is not None and artifact.remote is None:
+        raise ConfigError(
+            "mlops:monitoring.dataQualitySchedule",
+            f"is {schedule!r} but the s3:// artifact has no mlops:artifactManifest (its features and baseline); "
+            "paste the stack config `python -m training.launch` printed, or turn monitoring off",
         )
     if schedule != "off" and endpoint.data_capture_percent == 0:
         raise ConfigError(

@@ -125,7 +125,9 @@ def build_endpoint_monitoring(
         ),
     )
     local = cfg.artifact.local
-    if cfg.data_quality_schedule != "off" and local is not None:
+    remote = cfg.artifact.remote
+    features = local.features if local is not None else remote.features if remote is not None else None
+    if cfg.data_quality_schedule != "off" and features is not None:
         DataQualityMonitor(
             ctx.prefix,
             DataQualityMonitorArgs(
@@ -137,7 +139,7 @@ def build_endpoint_monitoring(
                 baseline_statistics_s3_uri=release.baseline_uris["statistics"],
                 output_s3_uri=pulumi.Output.concat("s3://", store.capture_bucket_name, "/monitoring"),
                 kms_key_arn=store.key_arn,
-                feature_names=local.features,
+                feature_names=features,
                 alarm_name=f"{ctx.endpoint_name}-data-drift",
                 schedule_expression=HOURLY if cfg.data_quality_schedule == "hourly" else DAILY,
                 alarm_actions=alerting.notify_actions,

@@ -16,6 +16,8 @@ def serving_image(ctx: StackContext) -> ServingImage:
 def build_release(ctx: StackContext, store: ArtifactStore, role: ExecutionRole, image: ServingImage) -> ModelRelease:
     cfg = ctx.config
     local = cfg.artifact.local
+    remote = cfg.artifact.remote
+    monitored = cfg.data_quality_schedule != "off"
     return ModelRelease(
         ctx.prefix,
         ModelReleaseArgs(
@@ -32,5 +34,6 @@ def build_release(ctx: StackContext, store: ArtifactStore, role: ExecutionRole, 
             network_isolation=not cfg.endpoint.serverless,
             tags=ctx.tags,
             role_policy=role.policy,
+            s3_baseline_uris=remote.baseline_uris if remote is not None and monitored else None,
         ),
     )

@@ -48,6 +48,8 @@ class ModelReleaseArgs:
     tags: Mapping[str, str]
     # SageMaker's CreateModel checks the role can be assumed and read the artifact: wait for its policy.
     role_policy: pulumi.Resource | None = None
+    # The baseline an s3:// artifact was published with (statistics/constraints -> S3 URI), already in S3.
+    s3_baseline_uris: Mapping[str, str] | None = None
 
 
 class ModelRelease(pulumi.ComponentResource):
@@ -115,5 +117,7 @@ class ModelRelease(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self),
                 )
                 self.baseline_uris[stem] = pulumi.Output.concat("s3://", obj.bucket, "/", obj.key)
+        elif args.s3_baseline_uris is not None and args.s3_artifact_uri is not None:
+            self.baseline_uris = {stem: pulumi.Output.from_input(uri) for stem, uri in args.s3_baseline_uris.items()}
         self.model_name = self.model.name
         self.register_outputs({"model_name": self.model_name, "model_data_url": self.model_data_url})
