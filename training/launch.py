@@ -121,6 +121,54 @@ class JobSpec:
     channels: dict[str, str]
     source_dir: Path | None = None  # the staged source directory (stage_source); set before submitting
     metrics: list[dict[str, str]] = field(default_factory=metric_definitions)
+    # With --stack-outputs: where the job writes (the stack's training-output/ prefix, its KMS key) and
+    # where the SDK stages the source (the same bucket and prefix).
+    output_path: str | None = None
+    kms_key_id: str | None = None
+
+    @property
+    def staging(self) -> tuple[str, str] | None:
+        """(bucket, key prefix) of ``output_path``, the SDK session's default bucket and prefix."""
+        if self.output_path is None:
+            return None
+        bucket, _, prefix = self.output_path.removeprefix("s3://").partition("/")
+        return bucket, prefix.rstrip("/")
+
+
+# The stack outputs (`pulumi stack output --json`) a launch for that stack reads.
+STACK_OUTPUT_KEYS = ("region", "trainingRoleArn", "trainingOutputUri", "trainingJobPrefix", "kmsKeyArn")
+
+
+@dataclass(frozen=True)
+class StackOutputs:
+    region: str
+    training_role_arn: str
+    training_output_uri: str
+    training_job_prefix: str
+    kms_key_arn: str
+
+
+def read_stack_outputs(path: Path) -> StackOutputs:
+    """The outputs of the stack the job trains for, from ``pulumi stack output --json > FILE``."""
+    hint = "write it with `pulumi stack output --json --stack <stack> > FILE`"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"--stack-outputs {path}: no such file; {hint}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"--stack-outputs {path}: not a JSON document ({exc}); {hint}") from None
+    if not isinstance(document, dict):
+        raise UserError(f"--stack-outputs {path}: expected a JSON object of stack outputs; {hint}")
+    missing = [key for key in STACK_OUTPUT_KEYS if not isinstance(document.get(key), str) or not document[key]]
+    if missing:
+        raise UserError(
+            f"--stack-outputs {path}: no {', '.join(missing)}; update the stack (`pulumi up`) so it exports the "
+            "training outputs, then write the file again"
+        )
+    values = [str(document[key]) for key in STACK_OUTPUT_KEYS]
+    if not values[2].startswith("s3://"):
+        raise UserError(f"--stack-outputs {path}: trainingOutputUri must be an s3:// URI, got {values[2]!r}")
+    return StackOutputs(*values)
 
 
 # The data-quality baseline's builder (baseline.py imports it): pure pandas, no Pulumi, no AWS. Staged as
@@ -149,11 +197,15 @@ def stage_source(destination: Path) -> Path:
 
 def sdk_config(spec: JobSpec) -> dict[str, Any]:
     """The SDK v3 configuration objects for ``spec`` (pydantic models: they validate their fields)."""
-    from sagemaker.core.training.configs import Compute, InputData, MetricDefinition, SourceCode
+    from sagemaker.core.training.configs import Compute, InputData, MetricDefinition, OutputDataConfig, SourceCode
 
     if spec.source_dir is None:
         raise ValueError("stage the source directory first (stage_source)")
+    output: dict[str, Any] = {}
+    if spec.output_path is not None:
+        output["output_data_config"] = OutputDataConfig(s3_output_path=spec.output_path, kms_key_id=spec.kms_key_id)
     return {
+        **output,
         "source_code": SourceCode(
             source_dir=str(spec.source_dir), entry_script=ENTRY_SCRIPT, ignore_patterns=IGNORE_PATTERNS
         ),
@@ -177,6 +229,11 @@ def dry_run_request(spec: JobSpec) -> dict[str, Any]:
         "hyperparameters": spec.hyperparameters,
         "input_data_config": [channel.model_dump(exclude_none=True) for channel in config["input_data_config"]],
         "metric_definitions": [m.model_dump() for m in config["metric_definitions"]],
+        **(
+            {"output_data_config": config["output_data_config"].model_dump(exclude_none=True)}
+            if "output_data_config" in config
+            else {}
+        ),
     }
 
 
@@ -193,20 +250,39 @@ def model_trainer(spec: JobSpec, session: Any) -> Any:
         source_code=config["source_code"],
         compute=config["compute"],
         hyperparameters=spec.hyperparameters,
+        output_data_config=config.get("output_data_config"),
     ).with_metric_definitions(config["metric_definitions"])
+
+
+def session_for(spec: JobSpec, boto_session: Any) -> Any:
+    """The SDK session: with a stack, its training-output/ prefix is where the SDK stages the source."""
+    from sagemaker.core.helper.session_helper import Session
+
+    staging = spec.staging
+    if staging is None:
+        return Session(boto_session=boto_session)
+    return Session(boto_session=boto_session, default_bucket=staging[0], default_bucket_prefix=staging[1])
+
+
+def run_job(spec: JobSpec, session: Any, **wait: Any) -> Any:
+    """Start the job and wait for it with our own lines (watch.py); the ``TrainingJobResult``."""
+    from .watch import wait_for_training_job
+
+    trainer = model_trainer(spec, session)
+    trainer.train(input_data_config=sdk_config(spec)["input_data_config"], wait=False, logs=False)
+    return wait_for_training_job(session.sagemaker_client, trainer._latest_training_job.training_job_name, **wait)
 
 
 def submit(spec: JobSpec) -> None:  # pragma: no cover - needs an AWS account
     import boto3
-    from sagemaker.core.helper.session_helper import Session
 
-    from .watch import wait_for_training_job
+    from . import publish
 
-    session = Session(boto_session=boto3.Session(region_name=spec.region))
-    trainer = model_trainer(spec, session)
-    # Our own wait (watch.py): a line per status and metric, the model URI, a failure's reason.
-    trainer.train(input_data_config=sdk_config(spec)["input_data_config"], wait=False, logs=False)
-    wait_for_training_job(session.sagemaker_client, trainer._latest_training_job.training_job_name)
+    session = session_for(spec, boto3.Session(region_name=spec.region))
+    result = run_job(spec, session)
+    # Model Monitor reads the baseline as plain objects and the stack deploys from models/<sha256>/.
+    published = publish.publish(session.boto_session.client("s3"), result.description, kms_key_id=spec.kms_key_id)
+    publish.report(published)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -231,10 +307,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--train", required=True, help="S3 URI of the train channel (CSV files)")
     parser.add_argument("--validation", help="S3 URI of an optional validation channel")
     parser.add_argument("--test", help="S3 URI of an optional test channel")
-    parser.add_argument("--role", help="IAM role ARN the training job assumes (required unless --dry-run)")
-    parser.add_argument("--region", help="AWS region (default: AWS_REGION or AWS_DEFAULT_REGION)")
+    parser.add_argument(
+        "--stack-outputs",
+        type=Path,
+        help="JSON of `pulumi stack output --json` for the stack the model is for: its training role, region, "
+        "output prefix, key and job-name prefix become the defaults",
+    )
+    parser.add_argument(
+        "--role",
+        help="IAM role ARN the training job assumes (default: the stack's trainingRoleArn; required unless "
+        "--stack-outputs or --dry-run)",
+    )
+    parser.add_argument("--region", help="AWS region (default: the stack's, else AWS_REGION or AWS_DEFAULT_REGION)")
     parser.add_argument("--instance-type", default=DEFAULT_INSTANCE_TYPE)
-    parser.add_argument("--base-job-name", default=DEFAULT_BASE_JOB_NAME)
+    parser.add_argument(
+        "--base-job-name",
+        help=f"job name prefix (default: the stack's trainingJobPrefix, else {DEFAULT_BASE_JOB_NAME})",
+    )
     parser.add_argument(
         "-H",
         "--hyperparameter",
@@ -255,22 +344,42 @@ def build_spec(argv: Sequence[str] | None, environ: Mapping[str, str]) -> tuple[
     for name, uri in channels.items():
         if not uri.startswith("s3://"):
             raise UserError(f"--{name} must be an s3:// URI (got {uri!r}); upload the CSV files to S3 first")
-    region = args.region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    stack = read_stack_outputs(args.stack_outputs) if args.stack_outputs else None
+    if stack is not None and args.region and args.region != stack.region:
+        raise UserError(f"--region {args.region} but the stack is in {stack.region}; drop --region or use that region")
+    region = (
+        args.region
+        or (stack.region if stack else None)
+        or environ.get("AWS_REGION")
+        or environ.get("AWS_DEFAULT_REGION")
+    )
     if not region:
         raise UserError("no AWS region: pass --region or set AWS_REGION")
-    if not args.dry_run and not args.role:
-        raise UserError("--role is required to start a training job (an IAM role ARN SageMaker can assume)")
+    role = args.role or (stack.training_role_arn if stack else None)
+    if not args.dry_run and not role:
+        raise UserError(
+            "--role is required to start a training job (an IAM role ARN SageMaker can assume); or pass "
+            "--stack-outputs to use the stack's training role"
+        )
+    base_job_name = args.base_job_name or (stack.training_job_prefix if stack else DEFAULT_BASE_JOB_NAME)
+    if stack is not None and not base_job_name.startswith(stack.training_job_prefix):
+        raise UserError(
+            f"--base-job-name {base_job_name} must start with the stack's trainingJobPrefix "
+            f"{stack.training_job_prefix} (the launcherPolicy allows only jobs named so)"
+        )
     hyperparameters = dict(args.hyperparameters)
     if len(hyperparameters) != len(args.hyperparameters):
         raise HyperparameterError("a hyperparameter is given twice; pass each -H NAME=VALUE once")
     spec = JobSpec(
         region=region,
-        role=args.role,
+        role=role,
         training_image=training_image(region, args.instance_type),
         instance_type=args.instance_type,
-        base_job_name=args.base_job_name,
+        base_job_name=base_job_name,
         hyperparameters=hyperparameters,
         channels=channels,
+        output_path=stack.training_output_uri if stack else None,
+        kms_key_id=stack.kms_key_arn if stack else None,
     )
     return spec, bool(args.dry_run)
 

@@ -23,7 +23,9 @@ DEFAULT_POLL_SECONDS = 30.0
 
 
 class JobFailedError(TrainingError):
-    """The job ended Failed or Stopped (exit code 1: the run, not the command line, went wrong)."""
+    """The job ended Failed or Stopped (exit code 4: the platform run failed; the message is SageMaker's reason)."""
+
+    exit_code = 4
 
 
 @dataclass(frozen=True)

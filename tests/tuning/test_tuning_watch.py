@@ -107,7 +107,7 @@ def test_a_failed_training_job_raises_its_reason(client: tuple[Any, Stubber]) ->
         watch.wait_for_training_job(sagemaker, JOB, emit=lines.append, sleep=lambda _: None)
     assert str(caught.value) == f"training job {JOB} Failed: {reason}"
     assert isinstance(caught.value, TrainingError)
-    assert caught.value.exit_code == 1
+    assert caught.value.exit_code == 4
     assert lines == [f"{JOB}: Failed: Training job failed"]
 
 

@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     managed.add_argument("--train", required=True, help="S3 URI of the train channel")
     managed.add_argument("--validation", help="S3 URI of an optional validation channel")
     managed.add_argument("--test", help="S3 URI of an optional test channel")
+    managed.add_argument(
+        "--stack-outputs",
+        type=Path,
+        help="JSON of `pulumi stack output --json`: the stack's training role, region, output prefix, key and "
+        "job-name prefix become the defaults",
+    )
     managed.add_argument("--role", help="IAM role ARN the training jobs assume (required unless --dry-run)")
     managed.add_argument("--region", help="AWS region (default: AWS_REGION or AWS_DEFAULT_REGION)")
     managed.add_argument("--instance-type", default=None, help="training instance type (launcher default)")

@@ -25,7 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from ..launch import CHANNELS, DEFAULT_BASE_JOB_NAME, DEFAULT_INSTANCE_TYPE, JobSpec, model_trainer, training_image
+from ..launch import (
+    CHANNELS,
+    DEFAULT_BASE_JOB_NAME,
+    DEFAULT_INSTANCE_TYPE,
+    JobSpec,
+    StackOutputs,
+    model_trainer,
+    read_stack_outputs,
+    training_image,
+)
 from . import report
 from .local import stage_source
 from .space import CategoricalRange, IntegerRange, SearchSpace
@@ -233,7 +242,33 @@ def trials_from_listing(summaries: list[dict[str, Any]], metric: str) -> list[re
     return trials
 
 
+# Where a stack's jobs stage and write (the stack's trainingOutputUri prefix, infra/storage/layout.py).
+TRAINING_OUTPUT = "training-output/"
+# SageMaker's limit on HyperParameterTuningJobName.
+MAX_TUNING_JOB_NAME = 32
+
+
+def stack_tuning_job_name(stack: StackOutputs, given: str | None, now: dt.datetime) -> str:
+    """A tuning job name the stack's launcherPolicy allows: ``<trainingJobPrefix>-<MMDDhhmmss>``."""
+    prefix = stack.training_job_prefix
+    name = given or f"{prefix}-{now:%m%d%H%M%S}"
+    if not name.startswith(prefix) or len(name) > MAX_TUNING_JOB_NAME:
+        raise UserError(
+            f"tuning job name {name!r} must start with the stack's trainingJobPrefix {prefix!r} (the launcherPolicy "
+            f"allows only those) and have at most {MAX_TUNING_JOB_NAME} characters (SageMaker's limit)"
+            + ("; pass a shorter --job-name" if given else "; pass --job-name")
+        )
+    return name
+
+
 def main(args: argparse.Namespace, space: SearchSpace, environ: Mapping[str, str]) -> int:
+    stack = read_stack_outputs(args.stack_outputs) if getattr(args, "stack_outputs", None) else None
+    if stack is not None:
+        if args.region and args.region != stack.region:
+            raise UserError(f"--region {args.region} but the stack is in {stack.region}; drop --region")
+        args.region = stack.region
+        args.role = args.role or stack.training_role_arn
+        args.job_name = stack_tuning_job_name(stack, args.job_name, dt.datetime.now(dt.UTC))
     region = args.region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
     if not region:
         raise UserError("no AWS region: pass --region or set AWS_REGION")
@@ -252,15 +287,25 @@ def main(args: argparse.Namespace, space: SearchSpace, environ: Mapping[str, str
                 role=role,
                 training_image=image,
                 instance_type=instance_type,
-                base_job_name=DEFAULT_BASE_JOB_NAME,
+                # The SDK's tuner uploads the source under <default bucket>/<this name>/ and ignores the
+                # session's default prefix: with a stack, name the prefix here so it lands in training-output/.
+                base_job_name=f"{TRAINING_OUTPUT}{stack.training_job_prefix}" if stack else DEFAULT_BASE_JOB_NAME,
                 hyperparameters=dict(space.static_hyperparameters()),
                 channels=channels,
                 source_dir=source_dir,
+                output_path=stack.training_output_uri if stack else None,
+                kms_key_id=stack.kms_key_arn if stack else None,
             )
 
         if args.dry_run:
+            staging = spec_for(args.role).staging
             request, calls = dry_run_request(
-                space, spec_for, region, role=args.role, bucket=args.bucket, job_name=args.job_name
+                space,
+                spec_for,
+                region,
+                role=args.role,
+                bucket=args.bucket or (staging[0] if staging else None),
+                job_name=args.job_name,
             )
             print(json.dumps(request, indent=2, sort_keys=True, default=str))
             print(calls.summary(), file=sys.stderr)
@@ -286,6 +331,11 @@ def run_managed(space: SearchSpace, spec: JobSpec, session: Any, args: argparse.
     best = next((t for t in trials if t.name == result.best_training_job), None)
     paths = report.write(args.out, space, trials, best, extra={"tuning_job": name, "model_uri": result.model_uri})
     print(f"report: {paths['markdown']} {paths['png']}")
+    from .. import publish
+
+    # The best job's model and baseline, where a stack deploys them from (see training/publish.py).
+    described = client.describe_training_job(TrainingJobName=result.best_training_job)
+    publish.report(publish.publish(session.boto_session.client("s3"), described, kms_key_id=spec.kms_key_id))
     return 0
 
 
@@ -293,5 +343,7 @@ def _submit(space: SearchSpace, spec: JobSpec, region: str, args: argparse.Names
     import boto3
     from sagemaker.core.helper.session_helper import Session
 
-    session = Session(boto_session=boto3.Session(region_name=region), default_bucket=args.bucket)
+    staging = spec.staging  # --stack-outputs: the stack's bucket (the source goes under base_job_name)
+    bucket = staging[0] if staging else args.bucket
+    session = Session(boto_session=boto3.Session(region_name=region), default_bucket=bucket)
     return run_managed(space, spec, session, args)
