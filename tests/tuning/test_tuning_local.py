@@ -233,6 +233,8 @@ def test_a_real_grid_search_on_the_bundled_data(tmp_path: Path) -> None:
         manifest = json.load(io.BytesIO(tar.extractfile("manifest.json").read()))  # type: ignore[union-attr]
     assert manifest["hyperparameters"]["estimator"] == "logistic_regression"
     assert manifest["metrics"]["validation"]["macro_f1"] == 1.0
+    # The best trial's baseline beside the artifact (a monitored stack deploys best/model.tar.gz with it).
+    assert sorted(p.name for p in (out / "best" / "baseline").iterdir()) == ["constraints.json", "statistics.json"]
     assert (out / "tuning.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # The job's source dir is what the launcher uploads: no tuning tool, no search space.
     staged = sorted(p.name for p in (out / "input" / "code").iterdir())

@@ -31,6 +31,7 @@ from typing import Any
 import optuna
 
 from .. import launch, package
+from ..baseline import BASELINE_DIR
 from ..errors import UserError
 from .report import Trial
 from .space import CategoricalRange, ContinuousRange, IntegerRange, SearchSpace
@@ -348,6 +349,8 @@ def run(
         outcome.sha256 = package.build_tarball(best.directory / "model", outcome.artifact)
         shutil.copy(best.directory / "model" / package.MANIFEST_FILE, best_dir / package.MANIFEST_FILE)
         shutil.copy(best.directory / "output" / "data" / "metrics.json", best_dir / "metrics.json")
+        # The trial's data-quality baseline beside the artifact, where a monitored stack looks for it.
+        shutil.copytree(best.directory / "output" / "data" / BASELINE_DIR, best_dir / BASELINE_DIR)
     return outcome
 
 
