@@ -92,7 +92,8 @@ def test_dry_run_prints_the_job_request(capsys: pytest.CaptureFixture[str]) -> N
         (
             ["--train", "s3://b/t"],
             ENVIRON,
-            "--role is required to start a training job (an IAM role ARN SageMaker can assume)",
+            "--role is required to start a training job (an IAM role ARN SageMaker can assume); or pass "
+            "--stack-outputs to use the stack's training role",
         ),
         (
             ["--train", "s3://b/t", "-H", "max_depth=deep", "--dry-run"],
