@@ -16,7 +16,7 @@ import difflib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -29,6 +29,8 @@ from infra.errors import ArtifactError, ConfigError
 from infra.model import images
 from infra.model.artifact import ARTIFACT_KEY, LocalArtifact, read_local_artifact
 from infra.partitions import SUPPORTED, partition
+from infra.registry import resolve as registry
+from infra.registry.documents import group_name
 from monitoring.catalogue import MonitoringSettings
 from monitoring.errors import UserInputError
 from monitoring.instance_types import UnknownInstanceTypeError
@@ -166,7 +168,7 @@ class _Keys(_Section):
     """The ``mlops:`` namespace: every top-level key the program reads."""
 
     environment: Environment
-    artifact: str
+    artifact: str = ""
     serving_image_version: str | None = None
     endpoint: dict[str, Any] = {}
     rollout: dict[str, Any] = {}
@@ -175,6 +177,8 @@ class _Keys(_Section):
     monitoring: dict[str, Any] = {}
     retain_data: bool | None = None
     tags: dict[str, str] = {}
+    # A registered version instead of the artifact file: `latest-approved` or a version ARN.
+    model_package: str | None = None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -216,6 +220,8 @@ class ArtifactSource:
     serving_image_version: str
     # Model Monitor baseline (statistics.json, constraints.json) built beside a local artifact.
     baseline_dir: Path | None = None
+    # The registered version (mlops:modelPackage) the artifact was resolved from, if any.
+    package: registry.ResolvedPackage | None = None
 
 
 @dataclass(frozen=True)
@@ -634,7 +640,7 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
 
     if "environment" not in raw:
         raise ConfigError("mlops:environment", f"must be one of {', '.join(ENVIRONMENTS)}, got ''")
-    if "artifact" not in raw or not raw["artifact"]:
+    if ("artifact" not in raw or not raw["artifact"]) and not raw.get("modelPackage"):
         raise ArtifactError(ARTIFACT_KEY, "is not set; set it to build/model.tar.gz (built by `make train`)")
     keys = _validated(_Keys, "mlops", raw, file)
     env = keys.environment
@@ -651,7 +657,26 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
             f"project and stack name {prefix!r} must be lowercase letters, digits and hyphens (S3 bucket names)",
         )
 
-    artifact = _artifact(keys.artifact, keys.serving_image_version)
+    if keys.model_package:
+        # The registered version decides the model: its artifact, read back from S3 and checked against the
+        # registry, goes through the same checks as a local file (image, scikit-learn, code, baseline).
+        package = registry.resolve(
+            keys.model_package,
+            group=group_name(prefix),
+            region=region,
+            environment=env,
+            cache_dir=PROJECT_ROOT / "build" / "registry",
+        )
+        artifact = replace(_artifact(str(package.artifact_path), keys.serving_image_version), package=package)
+        tag = package.image.rsplit(":", 1)[-1]
+        if not tag.startswith(f"{artifact.serving_image_version}-"):
+            raise ConfigError(
+                registry.KEY,
+                f"{package.arn} was registered with image {package.image}, but its artifact needs serving image "
+                f"{artifact.serving_image_version}; register the artifact again",
+            )
+    else:
+        artifact = _artifact(keys.artifact, keys.serving_image_version)
     endpoint = _endpoint(env, prefix, _mapping("mlops:endpoint", raw.get("endpoint")), file)
     rollout = _rollout(env, endpoint, _mapping("mlops:rollout", raw.get("rollout")), file)
     autoscaling = _autoscaling(env, endpoint, raw.get("autoscaling"), file)

@@ -15,6 +15,7 @@ from infra import config, observability
 from infra.context import StackContext
 from infra.iam import builder as iam
 from infra.model import builder as model
+from infra.registry import builder as registry
 from infra.scaling import builder as scaling
 from infra.serving import builder as serving
 from infra.serving.invocation import invocation_command
@@ -28,11 +29,15 @@ def build() -> dict[str, Any]:
     role = iam.build_execution_role(ctx, store, image)
     release = model.build_release(ctx, store, role, image)
     alerting = observability.build_alerting(ctx, store)
+    models = registry.build(ctx, alerting.notify.topic_arn)
     endpoint = serving.build(ctx, release, store, alerting.rollback_alarm_names)
     scaling.build(ctx, endpoint)
     dashboard = observability.build_endpoint_monitoring(ctx, alerting, endpoint, store, role, release)
 
     region = ctx.region
+    package = ctx.config.artifact.package
+    # Which registered version ships (mlops:modelPackage): in the plan and the plan diff for reviewers.
+    shipped = {"modelPackage": package.output()} if package is not None else {}
     return {
         "endpointName": endpoint.endpoint_name,
         "endpointArn": endpoint.endpoint_arn,
@@ -54,4 +59,7 @@ def build() -> dict[str, Any]:
         "dashboardName": dashboard.dashboard_name,
         "invokeCommand": endpoint.endpoint_name.apply(lambda name: invocation_command(name, region)),
         "deployerPolicy": iam.deployer_policy_json(ctx, role),
+        "modelPackageGroupName": models.group_name,
+        "modelPackageGroupArn": models.group_arn,
+        **shipped,
     }
