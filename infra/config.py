@@ -36,6 +36,8 @@ from monitoring.errors import UserInputError
 from monitoring.instance_types import UnknownInstanceTypeError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Where a registered version's artifact and baseline are fetched to (mlops:modelPackage), by sha256.
+REGISTRY_CACHE = PROJECT_ROOT / "build" / "registry"
 M = TypeVar("M", bound=BaseModel)
 
 Environment = Literal["dev", "staging", "prod"]
@@ -665,7 +667,7 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
             group=group_name(prefix),
             region=region,
             environment=env,
-            cache_dir=PROJECT_ROOT / "build" / "registry",
+            cache_dir=REGISTRY_CACHE,
         )
         artifact = replace(_artifact(str(package.artifact_path), keys.serving_image_version), package=package)
         tag = package.image.rsplit(":", 1)[-1]
