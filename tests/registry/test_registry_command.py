@@ -65,7 +65,7 @@ def test_register_records_image_artifact_metrics_baseline_sha256_and_commit(
         "cmd-dev-artifacts",
         capsys=capsys,
     )
-    arn = f"arn:aws:sagemaker:us-east-1:123456789012:model-package/cmd-dev-models/1"
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/cmd-dev-models/1"
     assert (code, err) == (0, "")
     assert out == f"registered {arn} (PendingManualApproval), artifact sha256 {sha}\n"
     described: Any = client("sagemaker", registry_url).describe_model_package(ModelPackageName=arn)  # type: ignore[attr-defined]
