@@ -24,6 +24,8 @@ from offline import tokens
 from offline.graph import Plan
 from offline.mocks import run_program
 from offline.stacks import load_stack_config
+from policy.check import views
+from policy.controls import evaluate
 from tests.infra.fakes import write_artifact
 from tests.registry.conftest import REGION, ROOT, client, env_for
 from training import registry
@@ -101,6 +103,8 @@ def test_prod_deploys_the_latest_approved_version_and_shows_it(
         "sha256": sha,
         "approval": "F1 0.98, reviewed",
     }
+    # The policy pack sees the tags the program put on the model, and the stack's own group.
+    assert [v.message for v in evaluate(*views(plan))] == []
 
 
 def test_an_arn_deploys_that_version_uploaded_under_its_sha256_with_its_tags(
