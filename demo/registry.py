@@ -114,11 +114,12 @@ def run(
     if rehearsal.returncode != 0 or not lines or not lines[-1].startswith("rehearsal passed"):
         reason_line = (rehearsal.stderr.strip() or rehearsal.stdout.strip()).splitlines()[-1:] or ["no output"]
         raise RegistryDemoError(f"prod rehearsal of {prod_arn}: exit {rehearsal.returncode}: {reason_line[0]}")
-    shipped = next((line.strip() for line in lines if line.strip().startswith("modelPackage =")), "")
-    if prod_arn not in shipped or "'Approved'" not in shipped:
+    shown = [line.strip() for line in lines if line.strip().startswith("modelPackage")]
+    if f"modelPackage = {prod_arn}" not in shown or "modelPackageStatus = Approved" not in shown:
         raise RegistryDemoError(f"the prod rehearsal did not report {prod_arn} as the Approved version it deploys")
     say(f"prod rehearsal deploying it: {lines[-1]}")
-    say(f"  {shipped}")
+    for line in shown:
+        say(f"  {line}")
 
     reg.decide(prod_arn, registry.REJECTED, "demo: rejected after review")
     say(f"{prod_arn}: Rejected (demo: rejected after review)")

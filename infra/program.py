@@ -37,7 +37,7 @@ def build() -> dict[str, Any]:
     region = ctx.region
     package = ctx.config.artifact.package
     # Which registered version ships (mlops:modelPackage): in the plan and the plan diff for reviewers.
-    shipped = {"modelPackage": package.output()} if package is not None else {}
+    shipped = package.outputs() if package is not None else {}
     return {
         "endpointName": endpoint.endpoint_name,
         "endpointArn": endpoint.endpoint_arn,

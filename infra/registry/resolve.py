@@ -56,13 +56,16 @@ class ResolvedPackage:
         """On the SageMaker model: which registered version it serves (what the policy pack checks)."""
         return {"model-package": self.arn, "model-package-status": self.status}
 
-    def output(self) -> dict[str, Any]:
+    def outputs(self) -> dict[str, Any]:
+        """Stack outputs naming what ships, one value each so the plan diff shows every one whole."""
         return {
-            "arn": self.arn,
-            "version": self.version,
-            "status": self.status,
-            "sha256": self.sha256,
-            "approval": self.approval,
+            "modelPackage": self.arn,
+            "modelPackageStatus": self.status,
+            "modelPackageApproval": self.approval,
+            "modelPackageSha256": self.sha256,
+            # The plan diff masks full sha256s (snapshots must not change with every artifact): the prefix
+            # still shows a reviewer which bytes ship.
+            "modelPackageSha256Prefix": self.sha256[:12],
         }
 
 

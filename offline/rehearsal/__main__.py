@@ -38,6 +38,8 @@ KEY_OUTPUTS = (
     "dashboardName",
     "modelPackageGroupName",
     "modelPackage",
+    "modelPackageStatus",
+    "modelPackageSha256",
 )
 
 

@@ -96,12 +96,13 @@ def test_prod_deploys_the_latest_approved_version_and_shows_it(
 ) -> None:
     sha = hashlib.sha256((model_dir / "model.tar.gz").read_bytes()).hexdigest()
     plan = _plan("prod", "latest-approved")
-    assert plan.outputs["modelPackage"] == {
-        "arn": versions["approved"],
-        "version": 1,
-        "status": "Approved",
-        "sha256": sha,
-        "approval": "F1 0.98, reviewed",
+    shipped = {k: v for k, v in plan.outputs.items() if k.startswith("modelPackage") and "Group" not in k}
+    assert shipped == {
+        "modelPackage": versions["approved"],
+        "modelPackageStatus": "Approved",
+        "modelPackageApproval": "F1 0.98, reviewed",
+        "modelPackageSha256": sha,
+        "modelPackageSha256Prefix": sha[:12],
     }
     # The policy pack sees the tags the program put on the model, and the stack's own group.
     assert [v.message for v in evaluate(*views(plan))] == []
@@ -121,7 +122,22 @@ def test_an_arn_deploys_that_version_uploaded_under_its_sha256_with_its_tags(
         f"models/{sha}/baseline/statistics.json",
         f"models/{sha}/model.tar.gz",
     ]
-    assert plan.outputs["modelPackage"]["arn"] == versions["approved"]
+    assert plan.outputs["modelPackage"] == versions["approved"]
+
+
+def test_the_plan_diff_shows_which_version_ships(
+    versions: dict[str, str], aimed: None, model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The reviewer's view (``make plan-diff`` with the stack's setting): the version and its sha256 prefix."""
+    from review import diff
+
+    sha = hashlib.sha256((model_dir / "model.tar.gz").read_bytes()).hexdigest()
+    assert diff.main(["--stack", "prod", "--set", f"mlops:modelPackage={versions['approved']}"]) == 0
+    out = capsys.readouterr().out
+    assert f'~ tags.model-package: (absent) → "{versions["approved"]}"' in out
+    assert f'~ modelPackage: (absent) → "{versions["approved"]}"' in out
+    assert '~ modelPackageStatus: (absent) → "Approved"' in out
+    assert f'~ modelPackageSha256Prefix: (absent) → "{sha[:12]}"' in out
 
 
 def test_dev_may_deploy_a_pending_version_of_its_own_group(versions: dict[str, str], aimed: None) -> None:
