@@ -233,6 +233,8 @@ class Registry:
     ) -> tuple[str, str]:
         """Create a PendingManualApproval version of ``group``; return its ARN and the artifact's sha256."""
         _group(group)
+        if bucket is not None and not _BUCKET.match(bucket):
+            raise RegistryInputError(f"--bucket must be an S3 bucket name, got {bucket!r}")
         s3_match = _S3_URI.match(artifact)
         with tempfile.TemporaryDirectory(prefix="registry-") as scratch:
             if s3_match:
@@ -260,8 +262,6 @@ class Registry:
                 model_data_url = self._upload(path, bucket, f"{prefix}model.tar.gz")
                 metrics = metrics if metrics is not None else _beside(path, "metrics.json")
                 baseline = baseline if baseline is not None else _beside(path, "baseline")
-            if bucket is not None and not _BUCKET.match(bucket):
-                raise RegistryInputError(f"--bucket must be an S3 bucket name, got {bucket!r}")
             metrics_uri = None
             if metrics is not None:
                 if not metrics.is_file():
@@ -439,9 +439,8 @@ def _main(argv: Sequence[str] | None, environ: Mapping[str, str]) -> int:
         raise RegistryInputError("no region: pass --region (the stack's aws:region) or set AWS_REGION")
     if args.endpoint_url is not None and not re.match(r"^https?://[^\s]+$", args.endpoint_url):
         raise RegistryInputError(f"--endpoint-url must be an http(s):// URL, got {args.endpoint_url!r}")
-    for name in ("arn",):
-        if getattr(args, name, None) is not None:
-            package_arn(getattr(args, name))
+    if getattr(args, "arn", None) is not None:
+        package_arn(args.arn)
     registry = registry_for(region, args.endpoint_url)
     if args.command == "register":
         arn, sha = registry.register(

@@ -220,6 +220,11 @@ def test_approve_reject_list_and_promote(
             2,
         ),
         (
+            ["register", "--group", "x-models", "--artifact", "README.md", "--bucket", "Bad_Bucket"],
+            "registry: --bucket must be an S3 bucket name, got 'Bad_Bucket'",
+            2,
+        ),
+        (
             ["register", "--group", "x-models", "--artifact", "s3://bucket/model.zip"],
             "registry: --artifact must be s3://<bucket>/<key>.tar.gz, got 's3://bucket/model.zip'",
             2,
