@@ -668,6 +668,7 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
             region=region,
             environment=env,
             cache_dir=REGISTRY_CACHE,
+            endpoints=registry.provider_endpoints(values.get("aws:endpoints")),
         )
         artifact = replace(_artifact(str(package.artifact_path), keys.serving_image_version), package=package)
         tag = package.image.rsplit(":", 1)[-1]

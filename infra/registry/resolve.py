@@ -1,10 +1,11 @@
 """``mlops:modelPackage``: the registered version a stack deploys, resolved when the program runs.
 
 No pulumi-aws data source reads model packages, so the program asks SageMaker itself (boto3, the same
-credentials and region as the provider; ``AWS_ENDPOINT_URL_SAGEMAKER`` / ``AWS_ENDPOINT_URL_S3`` point
-it at an emulator). ``latest-approved`` is the newest Approved version of the stack's own group; an ARN
-names one version, which must belong to that group (a version reaches another stack by ``promote``, so
-each environment approves it itself).
+credentials and region as the provider, and the stack's ``aws:endpoints`` for sagemaker and s3 when set;
+otherwise ``AWS_ENDPOINT_URL_SAGEMAKER`` / ``AWS_ENDPOINT_URL_S3`` can point it at an emulator).
+``latest-approved`` is the newest Approved version of the stack's own group; an ARN names one version,
+which must belong to that group (a version reaches another stack by ``promote``, so each environment
+approves it itself).
 
 The version's artifact is read back from S3 and hashed: it must be the sha256 the version was registered
 with, and its manifest's metrics must equal the registered ones. It is then deployed exactly like a
@@ -69,10 +70,29 @@ class ResolvedPackage:
         }
 
 
-def _clients(region: str) -> tuple[Any, Any]:
+def _clients(region: str, endpoints: Mapping[str, str]) -> tuple[Any, Any]:
     import boto3
 
-    return boto3.client("sagemaker", region_name=region), boto3.client("s3", region_name=region)
+    return (
+        boto3.client("sagemaker", region_name=region, endpoint_url=endpoints.get("sagemaker")),
+        boto3.client("s3", region_name=region, endpoint_url=endpoints.get("s3")),
+    )
+
+
+def provider_endpoints(value: str | None) -> dict[str, str]:
+    """The stack's ``aws:endpoints`` (a list of service → URL maps, as the provider reads it): the look-up
+    goes where the provider sends the stack's own requests, e.g. the emulator of ``Pulumi.local.yaml``."""
+    if not value:
+        return {}
+    try:
+        entries = json.loads(value)
+    except json.JSONDecodeError:
+        raise ConfigError("aws:endpoints", "is not valid structured config (a list of service: URL maps)") from None
+    merged: dict[str, str] = {}
+    for entry in entries if isinstance(entries, list) else [entries]:
+        if isinstance(entry, Mapping):
+            merged.update({str(k): str(v) for k, v in entry.items() if k in ("sagemaker", "s3")})
+    return merged
 
 
 def _call(client: Any, operation: str, **params: Any) -> dict[str, Any]:
@@ -163,9 +183,17 @@ def check_status(arn: str, status: str, approval: str, environment: str) -> None
         raise ConfigError(KEY, f"{arn} is {status}; prod deploys only Approved versions: {fix}")
 
 
-def resolve(value: str, *, group: str, region: str, environment: str, cache_dir: Path) -> ResolvedPackage:
+def resolve(
+    value: str,
+    *,
+    group: str,
+    region: str,
+    environment: str,
+    cache_dir: Path,
+    endpoints: Mapping[str, str] | None = None,
+) -> ResolvedPackage:
     """Find the version ``value`` names, check it may ship here, and fetch its artifact and baseline."""
-    sagemaker, s3 = _clients(region)
+    sagemaker, s3 = _clients(region, endpoints or {})
     if value == LATEST_APPROVED:
         arn = _latest_approved(sagemaker, group)
     else:

@@ -140,6 +140,20 @@ def test_the_plan_diff_shows_which_version_ships(
     assert f'~ modelPackageSha256Prefix: (absent) → "{sha[:12]}"' in out
 
 
+def test_the_stacks_provider_endpoints_decide_where_the_look_up_goes(
+    versions: dict[str, str], registry_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No AWS_ENDPOINT_URL_* here: ``aws:endpoints`` (as in Pulumi.local.yaml) aims the look-up, as the provider."""
+    monkeypatch.setattr(config, "REGISTRY_CACHE", tmp_path / "registry")
+    endpoints = [{"sagemaker": registry_url, "s3": registry_url, "iam": "http://127.0.0.1:9"}]
+    pulumi.runtime.set_all_config(
+        load_stack_config("prod", {"mlops:modelPackage": versions["approved"], "aws:endpoints": endpoints})
+    )
+    cfg = config.load(project="sagemaker-mlops", stack="prod")
+    assert cfg.artifact.package is not None
+    assert (cfg.artifact.package.arn, cfg.artifact.package.status) == (versions["approved"], "Approved")
+
+
 def test_dev_may_deploy_a_pending_version_of_its_own_group(versions: dict[str, str], aimed: None) -> None:
     cfg = _load("dev", versions["dev-pending"])
     assert cfg.artifact.package is not None
