@@ -5,6 +5,8 @@
 3. rehearse the ``dev`` and ``prod`` stacks: the real Pulumi program under the mock runtime, each
    resource created in the emulator through boto3 (botocore validates every request);
 4. verify the emulated account (endpoint InService, scaling, alarms, bucket controls, role policies);
+   then tune on a tiny budget, register the best model (pending), approve it, promote it to prod,
+   approve it there, rehearse prod deploying that version, reject it and show the prod plan refuse it;
 5. serve ``build/model.tar.gz`` behind SageMaker's container contract (gunicorn on 127.0.0.1);
 6. invoke it with rows of the held-out test split, as CSV and as JSON;
 7. print a summary and shut everything down.
@@ -160,12 +162,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.pop(key, None)
 
     from demo import applications, text_pipeline
+    from demo import registry as registry_demo
     from offline.emulator import Emulator
     from offline.rehearsal.runner import rehearse
     from training.smoke import render, smoke
 
     started = time.perf_counter()
-    progress = Progress(total=3 + len(STACKS) + 4)
+    progress = Progress(total=3 + len(STACKS) + 5)
     BUILD.mkdir(exist_ok=True)
     try:
         trained = progress.run("train and package the model", train)
@@ -183,6 +186,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                     failed = "; ".join(f"{c.name}: {c.detail}" for c in report.failed_checks[:3])
                     raise StepFailedError(f"rehearse and verify stack {stack}", failed or "no checks ran")
                 reports.append(report)
+            by_stack = {report.stack: report for report in reports}
+            promoted = progress.run(
+                "tune (2 trials), register the best, approve, promote to prod, deploy it there, reject it",
+                lambda: registry_demo.run(
+                    data=DATA,
+                    out=BUILD / "demo-tuning",
+                    emulator_url=emulator.url,
+                    region=by_stack["prod"].region,
+                    dev_outputs=by_stack["dev"].outputs,
+                    prod_outputs=by_stack["prod"].outputs,
+                    say=lambda line: print(f"      {line}", flush=True),
+                ),
+            )
             with ExitStack() as server:
                 url = progress.run(
                     "serve build/model.tar.gz behind the container contract (gunicorn, 127.0.0.1)",
@@ -220,6 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n== Summary ==")
     for report in reports:
         print("\n".join(_stack_summary(report)))
+    print(f"\n  registry: {promoted.prod_arn} deployed by the prod rehearsal while Approved")
+    print(f"      after rejection: {promoted.refusal}")
     print("\n  predictions from the local server:")
     print("\n".join(f"    {line}" for line in render(result).splitlines()))
     if not result.agree:

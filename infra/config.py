@@ -17,7 +17,7 @@ import difflib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -31,11 +31,15 @@ from infra.model import images
 from infra.model.artifact import ARTIFACT_KEY, LocalArtifact, read_local_artifact
 from infra.model.remote import PUBLISHED, RemoteArtifact
 from infra.partitions import SUPPORTED, partition
+from infra.registry import resolve as registry
+from infra.registry.documents import group_name
 from monitoring.catalogue import MonitoringSettings
 from monitoring.errors import UserInputError
 from monitoring.instance_types import UnknownInstanceTypeError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Where a registered version's artifact and baseline are fetched to (mlops:modelPackage), by sha256.
+REGISTRY_CACHE = PROJECT_ROOT / "build" / "registry"
 M = TypeVar("M", bound=BaseModel)
 
 Environment = Literal["dev", "staging", "prod"]
@@ -176,7 +180,7 @@ class _Keys(_Section):
     """The ``mlops:`` namespace: every top-level key the program reads."""
 
     environment: Environment
-    artifact: str
+    artifact: str = ""
     artifact_manifest: dict[str, Any] | None = None
     serving_image_version: str | None = None
     endpoint: dict[str, Any] = {}
@@ -186,6 +190,8 @@ class _Keys(_Section):
     monitoring: dict[str, Any] = {}
     retain_data: bool | None = None
     tags: dict[str, str] = {}
+    # A registered version instead of the artifact file: `latest-approved` or a version ARN.
+    model_package: str | None = None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -229,6 +235,8 @@ class ArtifactSource:
     baseline_dir: Path | None = None
     # An s3:// artifact published by training.launch, with the facts of mlops:artifactManifest.
     remote: RemoteArtifact | None = None
+    # The registered version (mlops:modelPackage) the artifact was resolved from, if any.
+    package: registry.ResolvedPackage | None = None
 
 
 @dataclass(frozen=True)
@@ -690,7 +698,7 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
 
     if "environment" not in raw:
         raise ConfigError("mlops:environment", f"must be one of {', '.join(ENVIRONMENTS)}, got ''")
-    if "artifact" not in raw or not raw["artifact"]:
+    if ("artifact" not in raw or not raw["artifact"]) and not raw.get("modelPackage"):
         raise ArtifactError(ARTIFACT_KEY, "is not set; set it to build/model.tar.gz (built by `make train`)")
     keys = _validated(_Keys, "mlops", raw, file)
     env = keys.environment
@@ -707,9 +715,29 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
             f"project and stack name {prefix!r} must be lowercase letters, digits and hyphens (S3 bucket names)",
         )
 
-    artifact = _artifact(keys.artifact, keys.serving_image_version)
-    if keys.artifact_manifest is not None:
-        artifact = _remote_artifact(artifact, keys.artifact_manifest, file)
+    if keys.model_package:
+        # The registered version decides the model: its artifact, read back from S3 and checked against the
+        # registry, goes through the same checks as a local file (image, scikit-learn, code, baseline).
+        package = registry.resolve(
+            keys.model_package,
+            group=group_name(prefix),
+            region=region,
+            environment=env,
+            cache_dir=REGISTRY_CACHE,
+            endpoints=registry.provider_endpoints(values.get("aws:endpoints")),
+        )
+        artifact = replace(_artifact(str(package.artifact_path), keys.serving_image_version), package=package)
+        tag = package.image.rsplit(":", 1)[-1]
+        if not tag.startswith(f"{artifact.serving_image_version}-"):
+            raise ConfigError(
+                registry.KEY,
+                f"{package.arn} was registered with image {package.image}, but its artifact needs serving image "
+                f"{artifact.serving_image_version}; register the artifact again",
+            )
+    else:
+        artifact = _artifact(keys.artifact, keys.serving_image_version)
+        if keys.artifact_manifest is not None:
+            artifact = _remote_artifact(artifact, keys.artifact_manifest, file)
     endpoint = _endpoint(env, prefix, _mapping("mlops:endpoint", raw.get("endpoint")), file)
     rollout = _rollout(env, endpoint, _mapping("mlops:rollout", raw.get("rollout")), file)
     autoscaling = _autoscaling(env, endpoint, raw.get("autoscaling"), file)

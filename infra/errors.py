@@ -20,3 +20,7 @@ class ConfigError(pulumi.RunError):
 
 class ArtifactError(ConfigError):
     """The model artifact named by ``mlops:artifact`` is missing or unusable."""
+
+
+class RegistryUnavailableError(pulumi.RunError):
+    """The model registry could not be read (AWS or the emulator refused or was unreachable): not the input."""

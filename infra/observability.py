@@ -51,6 +51,8 @@ def build_alerting(ctx: StackContext, store: ArtifactStore) -> Alerting:
             https_endpoints=cfg.alarms.notify_https,
             display_name=f"{ctx.prefix} alarms",
             tags=dict(ctx.tags),
+            # The model registry's EventBridge rule sends approval-state changes here too.
+            allow_events=True,
         ),
     )
     notify_actions: list[pulumi.Input[str]] = [] if cfg.environment == "dev" else [notify.topic_arn]

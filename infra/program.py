@@ -17,6 +17,7 @@ from infra.context import StackContext
 from infra.iam import builder as iam
 from infra.iam import training_builder as training_iam
 from infra.model import builder as model
+from infra.registry import builder as registry
 from infra.scaling import builder as scaling
 from infra.serving import builder as serving
 from infra.serving.invocation import invocation_command
@@ -31,12 +32,16 @@ def build() -> dict[str, Any]:
     role = iam.build_execution_role(ctx, store, image)
     release = model.build_release(ctx, store, role, image)
     alerting = observability.build_alerting(ctx, store)
+    models = registry.build(ctx, alerting.notify.topic_arn)
     endpoint = serving.build(ctx, release, store, alerting.rollback_alarm_names)
     scaling.build(ctx, endpoint)
     dashboard = observability.build_endpoint_monitoring(ctx, alerting, endpoint, store, role, release)
     training_role = training_iam.build_training_role(ctx, store, image)
 
     region = ctx.region
+    package = ctx.config.artifact.package
+    # Which registered version ships (mlops:modelPackage): in the plan and the plan diff for reviewers.
+    shipped = package.outputs() if package is not None else {}
     return {
         "endpointName": endpoint.endpoint_name,
         "endpointArn": endpoint.endpoint_arn,
@@ -64,4 +69,7 @@ def build() -> dict[str, Any]:
         "trainingOutputUri": pulumi.Output.concat("s3://", store.artifact_bucket_name, "/", TRAINING_OUTPUT_PREFIX),
         "trainingJobPrefix": ctx.prefix,
         "launcherPolicy": training_iam.launcher_policy_json(ctx, store, training_role),
+        "modelPackageGroupName": models.group_name,
+        "modelPackageGroupArn": models.group_arn,
+        **shipped,
     }

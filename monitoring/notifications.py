@@ -23,10 +23,25 @@ import pulumi_aws as aws
 from monitoring.errors import UserInputError
 
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
+EVENTS_PRINCIPAL = "events.amazonaws.com"
 
 
-def topic_policy_document(topic_arn: str, account_id: str) -> dict[str, Any]:
-    """Topic policy: CloudWatch alarms of this account may publish; nothing may publish without TLS."""
+def events_publish_statement(topic_arn: str, account_id: str) -> dict[str, Any]:
+    """EventBridge rules of this account may publish (the model registry's approval-state changes)."""
+    return {
+        "Sid": "AllowEventBridgeRulesOfThisAccount",
+        "Effect": "Allow",
+        "Principal": {"Service": EVENTS_PRINCIPAL},
+        "Action": "sns:Publish",
+        "Resource": topic_arn,
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+    }
+
+
+def topic_policy_document(topic_arn: str, account_id: str, *, events: bool = False) -> dict[str, Any]:
+    """Topic policy: CloudWatch alarms (and, with ``events``, EventBridge rules) of this account may
+    publish; nothing may publish without TLS."""
+    extra = [events_publish_statement(topic_arn, account_id)] if events else []
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -38,6 +53,7 @@ def topic_policy_document(topic_arn: str, account_id: str) -> dict[str, Any]:
                 "Resource": topic_arn,
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             },
+            *extra,
             {
                 "Sid": "DenyPublishWithoutTLS",
                 "Effect": "Deny",
@@ -75,6 +91,8 @@ class NotificationsArgs:
     https_endpoints: Sequence[str] = ()
     display_name: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    # EventBridge rules of the account may publish too (the topic that hears the model registry).
+    allow_events: bool = False
 
     def __post_init__(self) -> None:
         for address in self.email_endpoints:
@@ -112,7 +130,9 @@ class Notifications(pulumi.ComponentResource):
             f"{name}-topic-policy",
             arn=self.topic.arn,
             policy=pulumi.Output.all(self.topic.arn, args.account_id).apply(
-                lambda values: json.dumps(topic_policy_document(values[0], values[1]), sort_keys=True)
+                lambda values: json.dumps(
+                    topic_policy_document(values[0], values[1], events=args.allow_events), sort_keys=True
+                )
             ),
             opts=child,
         )

@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from infra.errors import ConfigError
+from infra.errors import ConfigError, RegistryUnavailableError
 from offline.stacks import StackFileError
 
 EXIT_OK = 0
@@ -38,6 +38,10 @@ def run(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None 
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except RegistryUnavailableError as exc:
+        # The model registry (mlops:modelPackage) could not be read: AWS or the emulator, not the input.
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PLATFORM
     except BrokenPipeError:
         # `python -m offline.plan ... | head`: the reader left; say nothing, and let Python's exit flush
         # write to /dev/null instead of raising again.

@@ -61,6 +61,7 @@ class StateMocks(pulumi.runtime.Mocks):
             "aws:cloudwatch/metricAlarm:MetricAlarm": f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}",
             "aws:cloudwatch/compositeAlarm:CompositeAlarm": f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}",
             "aws:cloudwatch/dashboard:Dashboard": f"arn:aws:cloudwatch::{account}:dashboard/{name}",
+            tokens.EVENT_RULE: f"arn:aws:events:{region}:{account}:rule/{name}",
         }
         return formats.get(type_token, f"arn:aws:{_service(type_token)}:{region}:{account}:{kind.lower()}/{name}")
 
@@ -90,6 +91,14 @@ class StateMocks(pulumi.runtime.Mocks):
             name = str(inputs["dashboardName"])
             state.update(dashboardArn=self.arn(t, name))
             return name, state
+        if t == tokens.SAGEMAKER_MODEL_PACKAGE_GROUP:
+            name = str(inputs["modelPackageGroupName"])
+            state.update(arn=f"arn:aws:sagemaker:{self.region}:{self.account_id}:model-package-group/{name.lower()}")
+            return name, state
+        if t == tokens.EVENT_TARGET:
+            target_id = inputs.get("targetId") or autoname(args.name, inputs)
+            state.update(targetId=target_id)
+            return f"{inputs['rule']}-{target_id}", state
         name = inputs.get("name") or autoname(args.name, inputs)
         state.update(name=name, arn=self.arn(t, name))
         if t == tokens.IAM_ROLE:

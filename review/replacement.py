@@ -58,6 +58,13 @@ RULES: dict[str, ReplacementRule] = {
     ),
     tokens.SAGEMAKER_DATA_QUALITY_JOB: ReplacementRule(EVERY_INPUT, "name", "sagemaker/data_quality_job_definition.go"),
     tokens.SAGEMAKER_MONITORING_SCHEDULE: ReplacementRule(("name",), "name", "sagemaker/monitoring_schedule.go"),
+    # Only tags of a group can change in place (its name and description are ForceNew).
+    tokens.SAGEMAKER_MODEL_PACKAGE_GROUP: ReplacementRule(
+        EVERY_INPUT, "modelPackageGroupName", "sagemaker/model_package_group.go"
+    ),
+    # EventBridge ------------------------------------------------------------------------------------
+    tokens.EVENT_RULE: ReplacementRule(("name", "namePrefix", "eventBusName"), "name", "events/rule.go"),
+    tokens.EVENT_TARGET: ReplacementRule(("rule", "targetId", "eventBusName"), None, "events/target.go"),
     # S3 ------------------------------------------------------------------------------------------
     # force_destroy only changes what Terraform does on delete: an update, not a replacement.
     tokens.S3_BUCKET: ReplacementRule(("bucket", "bucketPrefix", "objectLockEnabled"), "bucket", "s3/bucket.go"),

@@ -22,18 +22,18 @@ pytestmark = [pytest.mark.slow, pytest.mark.emulator]
 def test_demo_runs_every_step_and_prints_predictions() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     completed = subprocess.run(
-        [sys.executable, "-m", "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-m", "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
     )
     out = completed.stdout
     assert completed.returncode == 0, completed.stderr
-    assert re.findall(r"^\[(\d)/9\] ", out, flags=re.MULTILINE) == [str(i) for i in range(1, 10)]
-    assert out.count("      ok (") == 9
+    assert re.findall(r"^\[(\d+)/10\] ", out, flags=re.MULTILINE) == [str(i) for i in range(1, 11)]
+    assert out.count("      ok (") == 10
     assert "Traceback" not in out + completed.stderr
     assert re.search(
-        r"^  dev: 40 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
+        r"^  dev: 43 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
     )
     assert re.search(
-        r"^  prod: 52 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
+        r"^  prod: 55 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
     )
     assert (
         "endpoint sagemaker-mlops-prod (arn:aws:sagemaker:us-east-1:123456789012:endpoint/sagemaker-mlops-prod)" in out
@@ -47,4 +47,17 @@ def test_demo_runs_every_step_and_prints_predictions() -> None:
     # The text step labels which answers are the emulator's fixed responses.
     assert "      [FIXED] real time sentiment (one document per call): the same answer for two different texts" in out
     assert "      [NOT IMPLEMENTED] real time entities (Batch*): " in out
+    # The registry step: a real search, the best registered, approved, promoted, deployed, then rejected.
+    base = "arn:aws:sagemaker:us-east-1:123456789012:model-package"
+    assert len(re.findall(r"^      trial \d: Completed, validation macro F1 [\d.]+ ", out, re.M)) == 2
+    assert re.search(rf"^      registered {base}/sagemaker-mlops-dev-models/1 \(PendingManualApproval\)", out, re.M)
+    assert f"      promoted to {base}/sagemaker-mlops-prod-models/1 (PendingManualApproval" in out
+    assert re.search(r"^      prod rehearsal deploying it: rehearsal passed: 1 stacks, 55 resources created", out, re.M)
+    assert (
+        f"        modelPackage = {base}/sagemaker-mlops-prod-models/1\n        modelPackageStatus = Approved\n" in out
+    )
+    assert (
+        f"      prod plan now fails (exit 2): error: [mlops:modelPackage] {base}/sagemaker-mlops-prod-models/1 is "
+        "Rejected (demo: rejected after review); a rejected version is never deployed" in out
+    )
     assert "demo finished in" in out

@@ -32,7 +32,8 @@ def build_release(ctx: StackContext, store: ArtifactStore, role: ExecutionRole, 
             # Only stacks that monitor data quality need the baseline beside the model.
             baseline_dir=cfg.artifact.baseline_dir if cfg.data_quality_schedule != "off" else None,
             network_isolation=not cfg.endpoint.serverless,
-            tags=ctx.tags,
+            # A model from the registry names its version, so the graph shows (and policy checks) what ships.
+            tags={**ctx.tags, **(cfg.artifact.package.tags if cfg.artifact.package else {})},
             role_policy=role.policy,
             s3_baseline_uris=remote.baseline_uris if remote is not None and monitored else None,
         ),

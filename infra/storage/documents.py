@@ -49,10 +49,11 @@ def log_bucket_policy(bucket_arn: str, account_id: str, source_bucket_arns: Sequ
 
 
 def kms_key_policy(account_id: str, region: str) -> Document:
-    """The project key: administered through IAM in this account; CloudWatch may use it for SNS.
+    """The project key: administered through IAM in this account; CloudWatch and EventBridge may use it for SNS.
 
-    CloudWatch alarms publish to an SNS topic encrypted with this key, which requires the key policy
-    itself (not IAM) to let ``cloudwatch.amazonaws.com`` generate data keys and decrypt.
+    CloudWatch alarms and the registry's EventBridge rule publish to an SNS topic encrypted with this key,
+    which requires the key policy itself (not IAM) to let ``cloudwatch.amazonaws.com`` and
+    ``events.amazonaws.com`` generate data keys and decrypt.
     """
     return document(
         {
@@ -66,6 +67,14 @@ def kms_key_policy(account_id: str, region: str) -> Document:
             "Sid": "CloudWatchAlarmsPublishToEncryptedTopic",
             "Effect": "Allow",
             "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
+        {
+            "Sid": "EventBridgeRulesPublishToEncryptedTopic",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
             "Resource": "*",
             "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},

@@ -17,13 +17,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from infra.errors import ConfigError
+from infra.errors import ConfigError, RegistryUnavailableError
 from offline.cli import EXIT_FINDINGS, EXIT_OK, EXIT_PLATFORM, EXIT_USAGE, description, run
 from offline.emulator import Emulator, EmulatorError
 from offline.rehearsal.report import COMPONENT, RehearsalReport
 from offline.rehearsal.requests import RehearsalError
 from offline.rehearsal.runner import rehearse
-from offline.stacks import StackFileError
+from offline.stacks import StackFileError, add_set_option, parse_overrides
 
 # The outputs worth seeing at a glance (the rest are in --json).
 KEY_OUTPUTS = (
@@ -36,6 +36,10 @@ KEY_OUTPUTS = (
     "kmsKeyArn",
     "alarmTopicArn",
     "dashboardName",
+    "modelPackageGroupName",
+    "modelPackage",
+    "modelPackageStatus",
+    "modelPackageSha256",
 )
 
 
@@ -75,7 +79,9 @@ def _main(argv: Sequence[str] | None) -> int:
     parser.add_argument("--artifact", type=Path, help="model.tar.gz to deploy instead of the stack's mlops:artifact")
     parser.add_argument("--json", action="store_true", help="print the reports as JSON")
     parser.add_argument("--verbose", action="store_true", help="list passed checks too")
+    add_set_option(parser)
     args = parser.parse_args(argv)
+    overrides = parse_overrides(args.set)
     # A failed registration is already reported once, as the rehearsal's error; asyncio would print
     # every other pending registration's copy of it with a traceback.
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
@@ -88,11 +94,15 @@ def _main(argv: Sequence[str] | None) -> int:
                 current = stack
                 emulator.reset()
                 started = time.monotonic()
-                report = rehearse(stack, artifact=args.artifact, endpoint_url=emulator.url)
+                report = rehearse(stack, artifact=args.artifact, endpoint_url=emulator.url, overrides=overrides)
                 reports.append((report, time.monotonic() - started))
                 if not args.json:
                     print(render(report, reports[-1][1], verbose=args.verbose), flush=True)
                     print(flush=True)
+    except RegistryUnavailableError as exc:
+        # mlops:modelPackage could not be resolved: the registry (AWS or an emulator) failed, not the input.
+        print(f"error: stack {current}: {exc}", file=sys.stderr)
+        return EXIT_PLATFORM
     except (ConfigError, StackFileError, FileNotFoundError, RehearsalError, EmulatorError) as exc:
         where = f"stack {current}: " if current else ""
         print(f"error: {where}{exc}", file=sys.stderr)

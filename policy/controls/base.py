@@ -97,6 +97,8 @@ TAGGABLE = frozenset(
         tokens.COMPOSITE_ALARM,
         tokens.SNS_TOPIC,
         SCALABLE_TARGET,
+        tokens.SAGEMAKER_MODEL_PACKAGE_GROUP,
+        tokens.EVENT_RULE,
     }
 )
 

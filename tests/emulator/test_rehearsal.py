@@ -47,6 +47,10 @@ _COMMON = {
     tokens.SAGEMAKER_ENDPOINT: 1,
     tokens.SAGEMAKER_ENDPOINT_CONFIG: 1,
     tokens.SAGEMAKER_MODEL: 1,
+    # The registry: its group, and the rule with its target that report approval decisions.
+    tokens.SAGEMAKER_MODEL_PACKAGE_GROUP: 1,
+    tokens.EVENT_RULE: 1,
+    tokens.EVENT_TARGET: 1,
 }
 _REALTIME = {
     tokens.SCALING_POLICY: 1,
@@ -94,11 +98,11 @@ EXPECTED_NOT_EMULATED = {
         (tokens.SAGEMAKER_MONITORING_SCHEDULE, "sagemaker-mlops-prod-schedule"),
     },
 }
-EXPECTED_COMPONENTS = {"dev": 9, "staging": 11, "prod": 12}
+EXPECTED_COMPONENTS = {"dev": 10, "staging": 12, "prod": 13}
 # Checks that compared something the emulator answered; the monitoring schedule (moto lacks
 # CreateMonitoringSchedule) is reported as validated-not-emulated and never counted as passed.
 # Each role: its trust, its inline policy names, its policy document, no managed policies.
-EXPECTED_CHECKS = {"dev": 57, "staging": 72, "prod": 77}
+EXPECTED_CHECKS = {"dev": 61, "staging": 76, "prod": 81}
 EXPECTED_NOT_EMULATED_CHECKS = {
     "dev": [],
     "staging": ["monitoring schedule sagemaker-mlops-staging-data-quality"],

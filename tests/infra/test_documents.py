@@ -209,12 +209,22 @@ def test_kms_key_policy_lets_cloudwatch_publish_to_encrypted_topics() -> None:
     assert [s["Sid"] for s in document["Statement"]] == [
         "AccountAdministersKeyThroughIam",
         "CloudWatchAlarmsPublishToEncryptedTopic",
+        "EventBridgeRulesPublishToEncryptedTopic",
     ]
     assert document["Statement"][0]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
     assert document["Statement"][1] == {
         "Sid": "CloudWatchAlarmsPublishToEncryptedTopic",
         "Effect": "Allow",
         "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+    }
+    # The registry's approval events reach the same encrypted topic through EventBridge.
+    assert document["Statement"][2] == {
+        "Sid": "EventBridgeRulesPublishToEncryptedTopic",
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
         "Resource": "*",
         "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},

@@ -71,6 +71,10 @@ EXPECTED_COUNTS = {
         tokens.SNS_TOPIC: 1,
         tokens.SNS_TOPIC_POLICY: 1,
         "mlops:monitoring:Notifications": 1,
+        "mlops:registry:ModelRegistry": 1,
+        tokens.SAGEMAKER_MODEL_PACKAGE_GROUP: 1,
+        tokens.EVENT_RULE: 1,
+        tokens.EVENT_TARGET: 1,
     },
     "staging": {
         **COMMON,
@@ -80,6 +84,10 @@ EXPECTED_COUNTS = {
         tokens.SNS_TOPIC_POLICY: 1,
         tokens.SNS_SUBSCRIPTION: 1,
         "mlops:monitoring:Notifications": 1,
+        "mlops:registry:ModelRegistry": 1,
+        tokens.SAGEMAKER_MODEL_PACKAGE_GROUP: 1,
+        tokens.EVENT_RULE: 1,
+        tokens.EVENT_TARGET: 1,
     },
     "prod": {
         **COMMON,
@@ -90,6 +98,10 @@ EXPECTED_COUNTS = {
         tokens.SNS_TOPIC_POLICY: 2,
         tokens.SNS_SUBSCRIPTION: 2,
         "mlops:monitoring:Notifications": 2,
+        "mlops:registry:ModelRegistry": 1,
+        tokens.SAGEMAKER_MODEL_PACKAGE_GROUP: 1,
+        tokens.EVENT_RULE: 1,
+        tokens.EVENT_TARGET: 1,
     },
 }
 
@@ -430,6 +442,8 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         "logBucket",
         "modelDataUrl",
         "modelName",
+        "modelPackageGroupArn",
+        "modelPackageGroupName",
         "region",
         "rollbackAlarmNames",
         "servingImage",

@@ -130,6 +130,18 @@ def _set_capture_sse_s3(props: dict[str, Any]) -> None:
 
 
 P, S, D = "sagemaker-mlops-prod", "sagemaker-mlops-staging", "sagemaker-mlops-dev"
+_VERSION = "arn:aws:sagemaker:us-east-1:123456789012:model-package"
+
+
+def _ships(version: str, status: str) -> Mutation:
+    """The tags the program puts on a model deployed from the registry (mlops:modelPackage)."""
+
+    def change(props: dict[str, Any]) -> None:
+        props["tags"] = {**props["tags"], "model-package": f"{_VERSION}/{version}", "model-package-status": status}
+
+    return change
+
+
 CASES = [
     Case(
         "s3.1-s3.8-block-public-access",
@@ -382,6 +394,42 @@ CASES = [
                 "mlops-blue-green-rollback",
                 f"{S}-endpoint",
                 f"endpoint {S}-endpoint: rollback alarms not in the stack: ['{S}-5xx-error-rate']",
+            ),
+        ),
+    ),
+    Case(
+        "mlops-registry-approved-version",
+        "prod",
+        ((f"{P}-model", _ships(f"{P}-models/3", "PendingManualApproval")),),
+        (
+            (
+                "mlops-registry-approved-version",
+                f"{P}-model",
+                f"model {P}-model: ships {_VERSION}/{P}-models/3, which is PendingManualApproval",
+            ),
+        ),
+    ),
+    Case(
+        "mlops-registry-approved-version",
+        "prod",
+        ((f"{P}-model", _ships(f"{D}-models/1", "Approved")),),
+        (
+            (
+                "mlops-registry-approved-version",
+                f"{P}-model",
+                f"model {P}-model: {_VERSION}/{D}-models/1 is not a version of this stack's group ({P}-models)",
+            ),
+        ),
+    ),
+    Case(
+        "mlops-registry-approved-version",
+        "dev",
+        ((f"{D}-model", _ships(f"{D}-models/2", "Rejected")),),
+        (
+            (
+                "mlops-registry-approved-version",
+                f"{D}-model",
+                f"model {D}-model: ships {_VERSION}/{D}-models/2, which is Rejected",
             ),
         ),
     ),

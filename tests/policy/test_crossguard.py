@@ -138,6 +138,7 @@ def test_controls_without_a_security_hub_id_are_the_projects_own() -> None:
         "mlops-alarm-dimensions",
         "mlops-blue-green-rollback",
         "mlops-prod-capacity",
+        "mlops-registry-approved-version",
         "mlops-required-tags",
         "sagemaker-data-capture-kms",
         "sagemaker-endpoint-config-kms",

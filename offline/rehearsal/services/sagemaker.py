@@ -173,6 +173,38 @@ def _data_quality(report: RehearsalReport, client: ClientFactory, checks: Checks
             checks.not_emulated(check, f"validated, not emulated; its job definition {job_name} exists")
 
 
+def _model_package_group(gw: Gateway, r: Declared) -> tuple[str, State]:
+    name = r.physical_name("modelPackageGroupName")
+    params = api_params("sagemaker", "CreateModelPackageGroup", r.inputs, where=r.where)
+    params["ModelPackageGroupName"] = name
+    response = gw.send("sagemaker", "CreateModelPackageGroup", params, r.where)
+    arn = str(response["ModelPackageGroupArn"]) if response else arn_of(gw, "sagemaker", f"model-package-group/{name}")
+    return name, r.state(modelPackageGroupName=name, arn=arn)
+
+
+def _registry(report: RehearsalReport, client: ClientFactory, checks: Checks) -> None:
+    sagemaker = client("sagemaker")
+    for declared in resources_of(report, tokens.SAGEMAKER_MODEL_PACKAGE_GROUP):
+        name = str(declared.state["modelPackageGroupName"])
+        with checks.reading(f"model package group {name}"):
+            group = sagemaker.describe_model_package_group(ModelPackageGroupName=name)
+            checks.equal(
+                f"model package group {name}: ARN and description (stack outputs)",
+                [group["ModelPackageGroupArn"], group.get("ModelPackageGroupDescription"), name],
+                [
+                    report.outputs["modelPackageGroupArn"],
+                    declared.inputs["modelPackageGroupDescription"],
+                    report.outputs["modelPackageGroupName"],
+                ],
+            )
+            tags = sagemaker.list_tags(ResourceArn=group["ModelPackageGroupArn"])["Tags"]
+            checks.equal(
+                f"model package group {name}: tags",
+                {t["Key"]: t["Value"] for t in tags},
+                dict(declared.inputs.get("tags") or {}),
+            )
+
+
 HANDLERS: dict[str, Handler] = {
     tokens.SAGEMAKER_MODEL: _sagemaker("CreateModel", "ModelName", "ModelArn", "model"),
     tokens.SAGEMAKER_ENDPOINT_CONFIG: _sagemaker(
@@ -194,6 +226,7 @@ HANDLERS: dict[str, Handler] = {
     tokens.SAGEMAKER_MONITORING_SCHEDULE: _sagemaker(
         "CreateMonitoringSchedule", "MonitoringScheduleName", "MonitoringScheduleArn", "monitoring-schedule"
     ),
+    tokens.SAGEMAKER_MODEL_PACKAGE_GROUP: _model_package_group,
 }
 
-CHECKS: tuple[Verifier, ...] = (_endpoint, _model, _data_quality)
+CHECKS: tuple[Verifier, ...] = (_endpoint, _model, _data_quality, _registry)

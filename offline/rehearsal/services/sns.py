@@ -77,7 +77,11 @@ def _topics(report: RehearsalReport, client: ClientFactory, checks: Checks) -> N
                 report.outputs["kmsKeyArn"],
             )
             sids = sorted(s.get("Sid", "") for s in json.loads(attributes["Policy"])["Statement"])
-            checks.equal(f"topic {name}: policy", sids, ["AllowCloudWatchAlarmsOfThisAccount", "DenyPublishWithoutTLS"])
+            # The notify topic also hears the model registry's EventBridge rule.
+            want_sids = ["AllowCloudWatchAlarmsOfThisAccount", "DenyPublishWithoutTLS"]
+            if any(t.inputs.get("arn") == arn for t in resources_of(report, tokens.EVENT_TARGET)):
+                want_sids.insert(1, "AllowEventBridgeRulesOfThisAccount")
+            checks.equal(f"topic {name}: policy", sids, want_sids)
             got = sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
             want = sorted(
                 (str(s.inputs["protocol"]), str(s.inputs["endpoint"]))
