@@ -640,8 +640,8 @@ def _booster(family: Family, artifact: ArtifactSource) -> BoosterSource | None:
         build = "`make train-xgboost` builds build/xgboost/model.tar.gz" if family == "xgboost" else "`make train`"
         raise ConfigError(
             "mlops:model.family",
-            f"is {family} but mlops:artifact {local.path.name} is a {framework} artifact; point mlops:artifact "
-            f"at a {family} artifact ({build}) or set the family to {framework}",
+            f"is {family} but mlops:artifact {local.path.name} is a {framework}-family artifact; point "
+            f"mlops:artifact at one of the {family} family ({build}) or set the family to {framework}",
         )
     if family != "xgboost":
         return None
