@@ -13,7 +13,7 @@ TRAIN_ARGS  ?=
 STACK  ?= prod
 PORT   ?= 8080
 
-.PHONY: venv train tune demo serve container-test load-test plan rehearse emulator dashboard snapshot plan-diff policy cost training-data test check format clean
+.PHONY: venv train train-xgboost tune demo serve container-test load-test plan rehearse emulator dashboard snapshot plan-diff policy cost training-data test check format clean
 
 $(STAMP): pyproject.toml constraints.txt requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ venv: $(STAMP)
 train: $(STAMP)
 	$(BIN)/python training/train.py --train $(DATA) --target $(TARGET) \
 		--model-dir $(BUILD)/model --output-data-dir $(BUILD) --artifact $(BUILD)/model.tar.gz $(TRAIN_ARGS)
+
+# The XGBoost family: the built-in algorithm's local twin (xgboost 3.0.5, the image 3.0-5's release) on the
+# same data, gated and packaged into build/xgboost/ (model.tar.gz, xgboost-model.tar.gz, baseline/).
+train-xgboost: $(STAMP)
+	$(BIN)/python -m training.train_boost --train $(DATA) --target $(TARGET) --out $(BUILD)/xgboost
+	$(BIN)/python -m monitoring.baseline --data $(DATA) --manifest $(BUILD)/xgboost/manifest.json --out $(BUILD)/xgboost/baseline
 
 # Hyperparameter search over training/search_space.yaml on this machine: Optuna, every trial a real
 # train.py run under SageMaker's script-mode contract, 2 at a time. Report and best model: build/tuning/.

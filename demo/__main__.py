@@ -1,6 +1,7 @@
 """``python -m demo`` (``make demo``): train, rehearse, serve and invoke — no AWS account, no Pulumi CLI.
 
 1. train and package the model (the same ``train.py`` SageMaker runs) and its data-quality baseline;
+   then the XGBoost family (the built-in algorithm's local twin), with both families' metrics side by side;
 2. start a local AWS emulator (moto on 127.0.0.1);
 3. rehearse the ``dev`` and ``prod`` stacks: the real Pulumi program under the mock runtime, each
    resource created in the emulator through boto3 (botocore validates every request);
@@ -168,11 +169,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from training.smoke import render, smoke
 
     started = time.perf_counter()
-    progress = Progress(total=3 + len(STACKS) + 5)
+    progress = Progress(total=4 + len(STACKS) + 5)
     BUILD.mkdir(exist_ok=True)
     try:
         trained = progress.run("train and package the model", train)
         print(f"      {trained}")
+        from demo.families import train_xgboost
+
+        table = progress.run("train the XGBoost family (built-in algorithm's local twin)", lambda: train_xgboost(DATA))
+        print("\n".join(f"      {line}" for line in table.splitlines()))
         emulator = progress.run("start the AWS emulator (moto, 127.0.0.1)", lambda: Emulator().start())
         print(f"      {emulator.url}")
         try:

@@ -46,6 +46,7 @@ Environment = Literal["dev", "staging", "prod"]
 EndpointType = Literal["realtime", "serverless"]
 Strategy = Literal["allAtOnce", "canary", "linear"]
 Schedule = Literal["off", "hourly", "daily"]
+Family = Literal["sklearn", "xgboost"]
 
 ENVIRONMENTS: tuple[Environment, ...] = ("dev", "staging", "prod")
 # The SageMaker scikit-learn serving images the SDK's catalogue knows, by scikit-learn minor version.
@@ -77,7 +78,7 @@ AWS_KEYS = (
     "retryMode",
 )
 # Keys whose value is a structure (JSON-encoded by the CLI) or a boolean; the rest are plain strings.
-_STRUCTURED = ("endpoint", "rollout", "autoscaling", "alarms", "monitoring", "tags", "artifactManifest")
+_STRUCTURED = ("endpoint", "rollout", "autoscaling", "alarms", "monitoring", "tags", "artifactManifest", "model")
 _BOOLEAN = ("retainData",)
 
 # The platform's own tags, on every resource; AWS allows 50 tags per resource.
@@ -176,6 +177,19 @@ class ArtifactManifestSection(_Section):
     features: Annotated[tuple[Annotated[str, Field(strict=True, min_length=1)], ...], Field(strict=False, min_length=1)]
 
 
+class ModelSection(_Section):
+    """``mlops:model``: which model family the stack serves (the artifact must be of that family)."""
+
+    family: Family = "sklearn"
+
+
+# The built-in XGBoost image the XGBoost family serves when the artifact is an s3:// URI (a local
+# artifact's manifest names its own); its xgboost release is the one training/boost.py pins.
+XGBOOST_IMAGE_VERSION = "3.0-5"
+# The built-in container's tarball (only ``xgboost-model``), beside the family's artifact.
+BOOSTER_TARBALL = "xgboost-model.tar.gz"
+
+
 class _Keys(_Section):
     """The ``mlops:`` namespace: every top-level key the program reads."""
 
@@ -192,6 +206,7 @@ class _Keys(_Section):
     tags: dict[str, str] = {}
     # A registered version instead of the artifact file: `latest-approved` or a version ARN.
     model_package: str | None = None
+    model: dict[str, Any] = {}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -240,6 +255,16 @@ class ArtifactSource:
 
 
 @dataclass(frozen=True)
+class BoosterSource:
+    """The XGBoost family's second model: the built-in container's tarball and the image that loads it."""
+
+    image_version: str
+    local: Path | None
+    sha256: str | None
+    s3_uri: str | None
+
+
+@dataclass(frozen=True)
 class StackConfig:
     project: str
     stack: str
@@ -257,6 +282,9 @@ class StackConfig:
     monitoring: MonitoringSettings
     # Keys Pulumi holds as secrets (`pulumi config set --secret`); their values never reach the plan.
     secret_keys: frozenset[str] = frozenset()
+    # mlops:model.family; the XGBoost family also serves the built-in algorithm's model (booster).
+    model_family: Family = "sklearn"
+    booster: BoosterSource | None = None
 
     @property
     def resource_prefix(self) -> str:
@@ -668,6 +696,35 @@ def _remote_artifact(source: ArtifactSource, raw: Any, file: str) -> ArtifactSou
     return dataclasses.replace(source, remote=remote)
 
 
+def _booster(family: Family, artifact: ArtifactSource) -> BoosterSource | None:
+    """The artifact must be of the stack's family; the XGBoost family's booster comes with it."""
+    local = artifact.local
+    framework = local.framework if local is not None else None
+    if local is not None and framework != family:
+        build = "`make train-xgboost` builds build/xgboost/model.tar.gz" if family == "xgboost" else "`make train`"
+        raise ConfigError(
+            "mlops:model.family",
+            f"is {family} but mlops:artifact {local.path.name} is a {framework}-family artifact; point "
+            f"mlops:artifact at one of the {family} family ({build}) or set the family to {framework}",
+        )
+    if family != "xgboost":
+        return None
+    if local is not None:
+        return BoosterSource(
+            image_version=local.algorithm_image_version or XGBOOST_IMAGE_VERSION,
+            local=local.booster_path,
+            sha256=local.booster_sha256,
+            s3_uri=None,
+        )
+    # Managed training and the registry put the booster tarball beside the artifact.
+    return BoosterSource(
+        image_version=XGBOOST_IMAGE_VERSION,
+        local=None,
+        sha256=None,
+        s3_uri=str(artifact.s3_uri).rsplit("/", 1)[0] + "/" + BOOSTER_TARBALL,
+    )
+
+
 def _monitoring_settings(env: Environment, endpoint: EndpointSettings, alarms: AlarmSettings) -> MonitoringSettings:
     """The stack's alarm settings in the monitoring package's terms; its errors become config errors."""
     try:
@@ -738,6 +795,8 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
         artifact = _artifact(keys.artifact, keys.serving_image_version)
         if keys.artifact_manifest is not None:
             artifact = _remote_artifact(artifact, keys.artifact_manifest, file)
+    family = _validated(ModelSection, "mlops:model", _mapping("mlops:model", raw.get("model")), file).family
+    booster = _booster(family, artifact)
     endpoint = _endpoint(env, prefix, _mapping("mlops:endpoint", raw.get("endpoint")), file)
     rollout = _rollout(env, endpoint, _mapping("mlops:rollout", raw.get("rollout")), file)
     autoscaling = _autoscaling(env, endpoint, raw.get("autoscaling"), file)
@@ -777,6 +836,8 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
 
     # Region capability, at config time: the images this stack deploys must exist in the region.
     images.sklearn_serving_image(region, artifact.serving_image_version)
+    if booster is not None:
+        images.xgboost_algorithm_image(region, booster.image_version)
     if schedule != "off":
         images.model_monitor_image_uri(region)
 
@@ -795,4 +856,6 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
         tags=tags,
         monitoring=_monitoring_settings(env, endpoint, alarms),
         secret_keys=secret_keys,
+        model_family=family,
+        booster=booster,
     )

@@ -29,7 +29,7 @@ def build() -> dict[str, Any]:
     ctx = StackContext(config.load(), aws.get_caller_identity_output().account_id)
     image = model.serving_image(ctx)
     store = storage.build(ctx)
-    role = iam.build_execution_role(ctx, store, image)
+    role = iam.build_execution_role(ctx, store, image, model.algorithm_image(ctx))
     release = model.build_release(ctx, store, role, image)
     alerting = observability.build_alerting(ctx, store)
     models = registry.build(ctx, alerting.notify.topic_arn)

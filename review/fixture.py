@@ -82,3 +82,45 @@ def write_artifact(
 def write_fixed_artifact(directory: Path) -> Path:
     """The artifact the committed snapshots are generated against."""
     return write_artifact(directory)
+
+
+# The XGBoost family's stand-in: the same manifest keys plus the family's own, the members infra checks,
+# and beside it the built-in container's tarball (only ``xgboost-model``) whose sha256 the manifest pins.
+BOOSTER_TARBALL = "xgboost-model.tar.gz"
+XGBOOST_MEMBERS = {
+    "code/inference.py": b"# stand-in: the pipeline stages' handlers\n",
+    "code/handlers.py": b"# stand-in: the scikit-learn family's handlers\n",
+    "preprocess.joblib": b"stand-in feature pipeline bytes",
+    "xgboost-model": b"stand-in booster bytes",
+}
+
+
+def _tarball(files: Mapping[str, bytes], path: Path) -> str:
+    import hashlib
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in sorted(files.items()):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 0
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
+    with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+        gz.write(buffer.getvalue())
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_xgboost_artifact(directory: Path) -> Path:
+    """A byte-stable XGBoost-family ``model.tar.gz`` with its booster tarball and baseline in ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    booster_sha = _tarball({"xgboost-model": XGBOOST_MEMBERS["xgboost-model"]}, directory / BOOSTER_TARBALL)
+    manifest = {
+        **MANIFEST,
+        "framework": "xgboost",
+        "xgboost_version": "3.0.5",
+        "algorithm_image_version": "3.0-5",
+        "label_encoding": {label: index for index, label in enumerate(PENGUIN_CLASSES)},
+        "booster": {"file": BOOSTER_TARBALL, "member": "xgboost-model", "sha256": booster_sha},
+    }
+    return write_artifact(directory, manifest=manifest, members=XGBOOST_MEMBERS)

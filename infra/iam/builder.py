@@ -13,7 +13,9 @@ from infra.model.images import ServingImage
 from infra.storage.artifact_store import ArtifactStore
 
 
-def build_execution_role(ctx: StackContext, store: ArtifactStore, image: ServingImage) -> ExecutionRole:
+def build_execution_role(
+    ctx: StackContext, store: ArtifactStore, image: ServingImage, algorithm: ServingImage | None = None
+) -> ExecutionRole:
     return ExecutionRole(
         f"{ctx.prefix}-execution",
         ExecutionRoleArgs(
@@ -22,7 +24,9 @@ def build_execution_role(ctx: StackContext, store: ArtifactStore, image: Serving
             artifact_bucket_arn=store.artifact_bucket.arn,
             capture_bucket_arn=store.capture_bucket.arn,
             kms_key_arn=store.key_arn,
-            image_repository_arn=image.repository_arn,
+            image_repository_arn=image.repository_arn
+            if algorithm is None
+            else (image.repository_arn, algorithm.repository_arn),
             alarm_name_prefix=ctx.endpoint_name,
             tags=ctx.tags,
         ),

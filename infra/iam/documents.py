@@ -41,7 +41,7 @@ def execution_role_policy(
     artifact_bucket_arn: str,
     capture_bucket_arn: str,
     kms_key_arn: str,
-    image_repository_arn: str,
+    image_repository_arn: str | tuple[str, ...],
     alarm_name_prefix: str,
 ) -> Document:
     """Least privilege for the model container and the monitoring jobs running as this role."""
@@ -106,7 +106,7 @@ def execution_role_policy(
             "Sid": "PullServingImage",
             "Effect": "Allow",
             "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-            "Resource": image_repository_arn,
+            "Resource": image_repository_arn if isinstance(image_repository_arn, str) else list(image_repository_arn),
         },
         {
             "Sid": "WriteSageMakerLogs",

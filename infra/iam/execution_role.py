@@ -19,7 +19,8 @@ class ExecutionRoleArgs:
     artifact_bucket_arn: pulumi.Input[str]
     capture_bucket_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
-    image_repository_arn: str
+    # One repository, or several (the XGBoost family's pipeline pulls the scikit-learn and XGBoost images).
+    image_repository_arn: str | tuple[str, ...]
     alarm_name_prefix: str
     tags: Mapping[str, str]
 

@@ -11,6 +11,7 @@ import json
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from infra.errors import ArtifactError
 
@@ -30,6 +31,12 @@ class LocalArtifact:
     features: tuple[str, ...]
     classes: tuple[str, ...]
     has_code: bool
+    # "sklearn" (model.joblib) or "xgboost" (preprocess.joblib + xgboost-model, and beside the tarball the
+    # built-in container's own tarball holding only xgboost-model, whose sha256 the manifest records).
+    framework: str = "sklearn"
+    booster_path: Path | None = None
+    booster_sha256: str | None = None
+    algorithm_image_version: str | None = None
 
 
 def sha256_of(path: Path) -> str:
@@ -62,6 +69,9 @@ def read_local_artifact(path: Path) -> LocalArtifact:
         raise ArtifactError(
             ARTIFACT_KEY, f"{path} is not a readable model.tar.gz ({exc}); rebuild it with `make train`"
         ) from exc
+    framework = str(manifest.get("framework", "sklearn"))
+    if framework == "xgboost":
+        return _xgboost_artifact(path, names, manifest)
     if "model.joblib" not in names:
         raise ArtifactError(ARTIFACT_KEY, f"{path} has no model.joblib at its root; rebuild it with `make train`")
     try:
@@ -80,3 +90,45 @@ def read_local_artifact(path: Path) -> LocalArtifact:
         raise ArtifactError(
             ARTIFACT_KEY, f"{path} has a manifest without the key {exc}; rebuild it with `make train`"
         ) from exc
+
+
+XGBOOST_MEMBERS = ("preprocess.joblib", "xgboost-model", "code/inference.py", "code/handlers.py")
+
+
+def _xgboost_artifact(path: Path, names: set[str], manifest: Any) -> LocalArtifact:
+    rebuild = "rebuild it with `make train-xgboost`"
+    missing = [member for member in XGBOOST_MEMBERS if member not in names]
+    if missing:
+        raise ArtifactError(
+            ARTIFACT_KEY, f"{path} is an XGBoost-family artifact without {', '.join(missing)}; {rebuild}"
+        )
+    try:
+        booster = manifest["booster"]
+        booster_path = path.parent / str(booster["file"])
+        booster_sha = str(booster["sha256"])
+        artifact = LocalArtifact(
+            path=path,
+            sha256=sha256_of(path),
+            sklearn_version=str(manifest["sklearn_version"]),
+            serving_image_version=str(manifest["serving_image_version"]),
+            target=str(manifest["target"]),
+            features=tuple(str(f["name"]) for f in manifest["features"]),
+            classes=tuple(str(c) for c in manifest["classes"]),
+            has_code=True,
+            framework="xgboost",
+            booster_path=booster_path,
+            booster_sha256=booster_sha,
+            algorithm_image_version=str(manifest["algorithm_image_version"]),
+        )
+    except (KeyError, TypeError) as exc:
+        raise ArtifactError(ARTIFACT_KEY, f"{path} has an XGBoost manifest without the key {exc}; {rebuild}") from exc
+    # The built-in container loads every top-level file of its model directory as a booster, so it gets its
+    # own tarball (only xgboost-model), built beside the artifact and pinned by the manifest's sha256.
+    if not booster_path.is_file():
+        raise ArtifactError(ARTIFACT_KEY, f"{booster_path} (the built-in container's model) does not exist; {rebuild}")
+    if sha256_of(booster_path) != booster_sha:
+        raise ArtifactError(
+            ARTIFACT_KEY,
+            f"{booster_path} is not the booster {path} was packaged with (sha256 differs from its manifest); {rebuild}",
+        )
+    return artifact

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from infra.context import StackContext
 from infra.iam.execution_role import ExecutionRole
-from infra.model.images import ServingImage, sklearn_serving_image
-from infra.model.release import ModelRelease, ModelReleaseArgs
+from infra.model.images import ServingImage, sklearn_serving_image, xgboost_algorithm_image
+from infra.model.release import BoosterArgs, ModelRelease, ModelReleaseArgs
 from infra.storage.artifact_store import ArtifactStore
 
 
 def serving_image(ctx: StackContext) -> ServingImage:
     return sklearn_serving_image(ctx.region, ctx.config.artifact.serving_image_version)
+
+
+def algorithm_image(ctx: StackContext) -> ServingImage | None:
+    """The built-in XGBoost image of the XGBoost family's pipeline; None for the scikit-learn family."""
+    booster = ctx.config.booster
+    return None if booster is None else xgboost_algorithm_image(ctx.region, booster.image_version)
+
+
+def _booster_args(ctx: StackContext) -> BoosterArgs | None:
+    booster, image = ctx.config.booster, algorithm_image(ctx)
+    if booster is None or image is None:
+        return None
+    return BoosterArgs(image_uri=image.uri, local=booster.local, sha256=booster.sha256, s3_uri=booster.s3_uri)
 
 
 def build_release(ctx: StackContext, store: ArtifactStore, role: ExecutionRole, image: ServingImage) -> ModelRelease:
@@ -36,5 +49,6 @@ def build_release(ctx: StackContext, store: ArtifactStore, role: ExecutionRole, 
             tags={**ctx.tags, **(cfg.artifact.package.tags if cfg.artifact.package else {})},
             role_policy=role.policy,
             s3_baseline_uris=remote.baseline_uris if remote is not None and monitored else None,
+            booster=_booster_args(ctx),
         ),
     )

@@ -78,3 +78,22 @@ def model_monitor_image_uri(region: str) -> str:
     spec = _catalogue("model-monitor")["versions"][""]
     account = _registry(spec["registries"], region, "Model Monitor analyzer image", "aws:region")
     return f"{account}.dkr.ecr.{region}.{dns_suffix(region)}/{spec['repository']}"
+
+
+def xgboost_algorithm_image(region: str, version: str, scope: str = "inference") -> ServingImage:
+    """The built-in XGBoost algorithm image ``version`` (``scope`` inference or training) in ``region``.
+
+    Its tag is the version itself (``sagemaker-xgboost:3.0-5``): algorithm images have no processor or
+    Python suffix in the catalogue.
+    """
+    versions: dict[str, Any] = _catalogue("xgboost")[scope]["versions"]
+    spec = versions.get(version)
+    if spec is None:
+        raise ConfigError(
+            "mlops:model.family",
+            f"no built-in XGBoost image {version!r}; the catalogue has {', '.join(sorted(versions))}",
+        )
+    account = _registry(spec["registries"], region, f"built-in XGBoost image {version}", "aws:region")
+    repository = str(spec["repository"])
+    uri = f"{account}.dkr.ecr.{region}.{dns_suffix(region)}/{repository}:{version}"
+    return ServingImage(uri, account, repository, region, partition(region))

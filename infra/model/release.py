@@ -31,6 +31,36 @@ def container_environment(region: str) -> dict[str, str]:
     }
 
 
+# The XGBoost family's serial inference pipeline: the stage variable tells the family's inference.py
+# which end of the pipeline it is (training/pipeline_inference.py).
+STAGE_VARIABLE = "MLOPS_PIPELINE_STAGE"
+BOOSTER_OBJECT = "xgboost-model.tar.gz"
+
+
+def booster_key(sha256: str) -> str:
+    """The built-in container's tarball, under the family artifact's own content address."""
+    return f"{MODELS_PREFIX}{sha256}/{BOOSTER_OBJECT}"
+
+
+def pipeline_environments(region: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Environments of the preprocessing and the postprocessing container."""
+    pre = {**container_environment(region), STAGE_VARIABLE: "preprocess"}
+    # The next container reads numbers-only CSV whatever the caller accepts.
+    pre["SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT"] = "text/csv"
+    post = {**container_environment(region), STAGE_VARIABLE: "postprocess"}
+    return pre, post
+
+
+@dataclass(frozen=True)
+class BoosterArgs:
+    """The built-in XGBoost container of the pipeline and its model (exactly one of local / s3)."""
+
+    image_uri: str
+    local: Path | None
+    sha256: str | None
+    s3_uri: str | None
+
+
 @dataclass(frozen=True)
 class ModelReleaseArgs:
     image_uri: str
@@ -50,6 +80,8 @@ class ModelReleaseArgs:
     role_policy: pulumi.Resource | None = None
     # The baseline an s3:// artifact was published with (statistics/constraints -> S3 URI), already in S3.
     s3_baseline_uris: Mapping[str, str] | None = None
+    # The XGBoost family: a serial pipeline (preprocess, built-in XGBoost, postprocess) instead of one container.
+    booster: BoosterArgs | None = None
 
 
 class ModelRelease(pulumi.ComponentResource):
@@ -89,19 +121,23 @@ class ModelRelease(pulumi.ComponentResource):
         if args.role_policy is not None:
             depends.append(args.role_policy)
 
-        self.model = aws.sagemaker.Model(
-            f"{name}-model",
-            execution_role_arn=args.execution_role_arn,
-            primary_container=aws.sagemaker.ModelPrimaryContainerArgs(
-                image=args.image_uri,
-                mode="SingleModel",
-                model_data_url=self.model_data_url,
-                environment=container_environment(args.region),
-            ),
-            enable_network_isolation=args.network_isolation,
-            tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
-        )
+        self.booster_object: aws.s3.BucketObjectv2 | None = None
+        if args.booster is None:
+            self.model = aws.sagemaker.Model(
+                f"{name}-model",
+                execution_role_arn=args.execution_role_arn,
+                primary_container=aws.sagemaker.ModelPrimaryContainerArgs(
+                    image=args.image_uri,
+                    mode="SingleModel",
+                    model_data_url=self.model_data_url,
+                    environment=container_environment(args.region),
+                ),
+                enable_network_isolation=args.network_isolation,
+                tags=dict(args.tags),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
+            )
+        else:
+            self.model = self._pipeline_model(name, args, args.booster, depends)
         # The data-quality baseline lives beside the model it describes, under the same content address.
         self.baseline_uris: dict[str, pulumi.Output[str]] = {}
         if args.baseline_dir is not None and args.artifact_sha256 is not None:
@@ -121,3 +157,46 @@ class ModelRelease(pulumi.ComponentResource):
             self.baseline_uris = {stem: pulumi.Output.from_input(uri) for stem, uri in args.s3_baseline_uris.items()}
         self.model_name = self.model.name
         self.register_outputs({"model_name": self.model_name, "model_data_url": self.model_data_url})
+
+    def _pipeline_model(
+        self, name: str, args: ModelReleaseArgs, booster: BoosterArgs, depends: list[pulumi.Resource]
+    ) -> aws.sagemaker.Model:
+        """A serial inference pipeline: SageMaker passes each container's answer to the next one, and the
+        caller gets the last one's, so the answer has the scikit-learn family's shape."""
+        if booster.local is not None and booster.sha256 is not None and args.artifact_sha256 is not None:
+            self.booster_object = aws.s3.BucketObjectv2(
+                f"{name}-booster",
+                bucket=args.artifact_bucket,
+                key=booster_key(args.artifact_sha256),
+                source=pulumi.FileAsset(str(booster.local)),
+                content_type="application/gzip",
+                server_side_encryption="aws:kms",
+                kms_key_id=args.kms_key_arn,
+                tags={"sha256": booster.sha256},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            booster_url: pulumi.Input[str] = pulumi.Output.concat(
+                "s3://", self.booster_object.bucket, "/", self.booster_object.key
+            )
+            depends = [*depends, self.booster_object]
+        else:
+            booster_url = str(booster.s3_uri)
+        pre, post = pipeline_environments(args.region)
+        containers = [
+            aws.sagemaker.ModelContainerArgs(
+                image=args.image_uri, mode="SingleModel", model_data_url=self.model_data_url, environment=pre
+            ),
+            aws.sagemaker.ModelContainerArgs(image=booster.image_uri, mode="SingleModel", model_data_url=booster_url),
+            aws.sagemaker.ModelContainerArgs(
+                image=args.image_uri, mode="SingleModel", model_data_url=self.model_data_url, environment=post
+            ),
+        ]
+        return aws.sagemaker.Model(
+            f"{name}-model",
+            execution_role_arn=args.execution_role_arn,
+            containers=containers,
+            inference_execution_config=aws.sagemaker.ModelInferenceExecutionConfigArgs(mode="Serial"),
+            enable_network_isolation=args.network_isolation,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
+        )

@@ -1,7 +1,8 @@
 """SageMaker: model, endpoint configuration, endpoint, data-quality job definition, monitoring schedule.
 
 What is not checked because moto does not store it (it would read back a default, not what was
-sent): ``EnableNetworkIsolation`` (always ``False`` in moto's model) and the endpoint's
+sent): ``EnableNetworkIsolation`` (always ``False`` in moto's model), a pipeline model's
+``InferenceExecutionConfig`` and the endpoint's
 ``DeploymentConfig`` (blue/green policy and auto-rollback alarms are not kept by ``CreateEndpoint``).
 The API model validated both when the requests were built.
 """
@@ -128,6 +129,10 @@ def _model(report: RehearsalReport, client: ClientFactory, checks: Checks) -> No
     name = str(outputs["modelName"])
     with checks.reading(f"model {name}"):
         model = client("sagemaker").describe_model(ModelName=name)
+        # moto answers an empty PrimaryContainer for a pipeline model.
+        if not model.get("PrimaryContainer"):
+            _pipeline_model(report, client, checks, model)
+            return
         container = model["PrimaryContainer"]
         checks.equal(
             f"model {name}: image, artifact, role",
@@ -140,6 +145,38 @@ def _model(report: RehearsalReport, client: ClientFactory, checks: Checks) -> No
             f"model {name}: artifact object s3://{bucket}/{key} holds the uploaded bytes (size)",
             head["ContentLength"],
             _uploaded_sizes(report).get((bucket, key)),
+        )
+
+
+def _pipeline_model(report: RehearsalReport, client: ClientFactory, checks: Checks, model: dict[str, Any]) -> None:
+    """The XGBoost family's serial pipeline: three containers read back in order, each model object present."""
+    outputs = report.outputs
+    name = str(outputs["modelName"])
+    declared = next(iter(resources_of(report, tokens.SAGEMAKER_MODEL)))
+    want = declared.inputs["containers"]
+    got = model.get("Containers", [])
+    checks.equal(
+        f"model {name}: pipeline containers (image, stage) in order",
+        [(c.get("Image"), c.get("Environment", {}).get("MLOPS_PIPELINE_STAGE")) for c in got],
+        [(c["image"], (c.get("environment") or {}).get("MLOPS_PIPELINE_STAGE")) for c in want],
+    )
+    checks.equal(
+        f"model {name}: first and last container serve the artifact, role",
+        [got[0].get("ModelDataUrl"), got[-1].get("ModelDataUrl"), model["ExecutionRoleArn"]],
+        [outputs["modelDataUrl"], outputs["modelDataUrl"], outputs["executionRoleArn"]],
+    )
+    checks.not_emulated(
+        f"model {name}: inference execution mode Serial",
+        "validated against the API model, not stored by moto's CreateModel",
+    )
+    sizes = _uploaded_sizes(report)
+    for container in got:
+        bucket, key = s3_location(str(container["ModelDataUrl"]))
+        head = client("s3").head_object(Bucket=bucket, Key=key)
+        checks.equal(
+            f"model {name}: container model s3://{bucket}/{key} holds the uploaded bytes (size)",
+            head["ContentLength"],
+            sizes.get((bucket, key)),
         )
 
 
