@@ -682,13 +682,19 @@ def _remote_artifact(source: ArtifactSource, raw: Any, file: str) -> ArtifactSou
             f"is {manifest.sklearn_version}, which no SageMaker scikit-learn serving image provides; retrain with one "
             f"of {', '.join(SERVING_IMAGE_BY_SKLEARN_MINOR)}",
         )
-    served = SKLEARN_VERSION_BY_SERVING_IMAGE.get(expected)
-    if source.serving_image_version != expected or (served is not None and manifest.sklearn_version != served):
+    image = source.serving_image_version
+    if image != expected:
+        raise ConfigError(
+            "mlops:servingImageVersion",
+            f"is {image} but the artifact was trained with scikit-learn {manifest.sklearn_version} (needs image "
+            f"{expected}); unpickling would fail in the container. Remove the override or retrain",
+        )
+    served = SKLEARN_VERSION_BY_SERVING_IMAGE.get(image)
+    if served is not None and manifest.sklearn_version != served:
         raise ConfigError(
             f"{key}.sklearnVersion",
-            f"is {manifest.sklearn_version} but serving image {source.serving_image_version} unpickles with "
-            f"scikit-learn {served or expected}; retrain with that version or set mlops:servingImageVersion to "
-            f"{expected}",
+            f"is {manifest.sklearn_version} but serving image {image} unpickles with scikit-learn {served}; the "
+            f"model must be pickled by that exact version: retrain with scikit-learn=={served}",
         )
     if len(set(manifest.features)) != len(manifest.features):
         raise ConfigError(f"{key}.features", "lists a feature twice; paste the list training.launch printed")

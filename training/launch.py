@@ -3,6 +3,7 @@
     python -m training.launch --train s3://bucket/penguins/ --role arn:aws:iam::123456789012:role/x \\
         --region eu-west-1 -H n_estimators=200 -H max_depth=6
     python -m training.launch --train s3://bucket/penguins/ --region eu-west-1 --dry-run
+    python -m training.launch --stack-outputs build/prod-outputs.json --train s3://<artifactBucket>/data/penguins/
 
 A real run needs an AWS account, credentials, an execution role SageMaker can assume, and the data in S3:
 the SDK uploads a staged source directory holding only what the job runs (``train.py``, the modules it
@@ -11,6 +12,11 @@ other workstation tools), the job runs ``python train.py --<hp> <value>`` in
 the scikit-learn training image (same scikit-learn minor as the serving image, so the pickled model
 loads), and SageMaker uploads ``/opt/ml/model`` as ``model.tar.gz``. ``--dry-run`` builds and validates the
 same request with the SDK's own configuration classes and prints it, without any AWS call.
+
+``--stack-outputs`` (the JSON of ``pulumi stack output --json``) trains for a stack: its training role, region,
+``training-output/`` prefix, KMS key and job-name prefix become the defaults, matching its ``launcherPolicy``.
+After the job the model is published to ``models/<sha256>/`` beside its manifest and the data-quality
+baseline the job computed (``publish.py``), and the stack config lines to paste are printed.
 
 The SDK is imported inside functions only: several v3 modules create boto3 clients at import time, and
 nothing else in the training package (nor the deploy path) needs it.

@@ -161,8 +161,9 @@ def launcher_policy(
             "Resource": f"{artifact_bucket_arn}/{MODELS_PREFIX}*",
         },
         {
-            # The SDK checks the staging bucket exists (HeadBucket is authorised as s3:ListBucket, with no
-            # prefix, so a prefix condition would refuse it).
+            # The SDK checks the staging bucket exists before staging: HeadBucket (authorised as s3:ListBucket
+            # with no prefix) or ListObjectsV2 with Prefix "training-output" (no slash); so no prefix condition.
+            # Its ListBuckets probe tolerates AccessDenied, so s3:ListAllMyBuckets is not granted.
             "Sid": "FindStagingBucket",
             "Effect": "Allow",
             "Action": "s3:ListBucket",

@@ -124,7 +124,13 @@ ERRORS = [
         "another patch release than the image's",
         (f"mlops:artifact={URI}", _manifest(sklearnVersion="1.9.1")),
         "error: [mlops:artifactManifest.sklearnVersion] is 1.9.1 but serving image 1.9-0 unpickles with "
-        "scikit-learn 1.9.0; retrain with that version or set mlops:servingImageVersion to 1.9-0",
+        "scikit-learn 1.9.0; the model must be pickled by that exact version: retrain with scikit-learn==1.9.0",
+    ),
+    (
+        "an image override for another scikit-learn",
+        (f"mlops:artifact={URI}", _manifest(), "mlops:servingImageVersion=1.4-2-py312"),
+        "error: [mlops:servingImageVersion] is 1.4-2-py312 but the artifact was trained with scikit-learn 1.9.0 "
+        "(needs image 1.9-0); unpickling would fail in the container. Remove the override or retrain",
     ),
     (
         "a feature twice",
