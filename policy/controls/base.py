@@ -97,6 +97,11 @@ TAGGABLE = frozenset(
         tokens.COMPOSITE_ALARM,
         tokens.SNS_TOPIC,
         SCALABLE_TARGET,
+        tokens.LAMBDA_FUNCTION,
+        tokens.SQS_QUEUE,
+        tokens.LOG_GROUP,
+        tokens.HTTP_API,
+        tokens.HTTP_API_STAGE,
     }
 )
 

@@ -34,8 +34,8 @@ BUCKET_TYPES = {
 }
 COMMON = {
     **BUCKET_TYPES,
-    tokens.IAM_ROLE: 1,
-    tokens.IAM_ROLE_POLICY: 1,
+    tokens.IAM_ROLE: 3,
+    tokens.IAM_ROLE_POLICY: 3,
     tokens.KMS_ALIAS: 1,
     tokens.KMS_KEY: 1,
     tokens.SAGEMAKER_ENDPOINT: 1,
@@ -50,6 +50,24 @@ COMMON = {
     "mlops:serving:InferenceEndpoint": 1,
     "mlops:storage:ArtifactStore": 1,
 }
+# The scoring function and the HTTP API (tests/infra/test_applications.py asserts their inputs).
+APPLICATIONS = {
+    tokens.LAMBDA_FUNCTION: 2,
+    tokens.LAMBDA_PERMISSION: 2,
+    tokens.LAMBDA_EVENT_INVOKE_CONFIG: 1,
+    tokens.S3_BUCKET_NOTIFICATION: 1,
+    tokens.SQS_QUEUE: 1,
+    tokens.LOG_GROUP: 3,
+    tokens.HTTP_API: 1,
+    tokens.HTTP_API_INTEGRATION: 1,
+    tokens.HTTP_API_ROUTE: 1,
+    tokens.HTTP_API_STAGE: 1,
+    "mlops:applications:ScoringFunction": 1,
+    "mlops:applications:HttpApi": 1,
+    "mlops:applications:LambdaFunction": 2,
+}
+# Errors and throttles of both functions, the queue's depth, the API's 5xx and latency.
+APPLICATION_ALARMS = 7
 REALTIME = {
     tokens.SCALING_POLICY: 1,
     tokens.SCALABLE_TARGET: 1,
@@ -63,8 +81,9 @@ REALTIME = {
 EXPECTED_COUNTS = {
     "dev": {
         **COMMON,
+        **APPLICATIONS,
         tokens.S3_OBJECT: 1,
-        tokens.METRIC_ALARM: 6,
+        tokens.METRIC_ALARM: 6 + APPLICATION_ALARMS,
         tokens.SNS_TOPIC: 1,
         tokens.SNS_TOPIC_POLICY: 1,
         "mlops:monitoring:Notifications": 1,
@@ -72,7 +91,9 @@ EXPECTED_COUNTS = {
     "staging": {
         **COMMON,
         **REALTIME,
-        tokens.METRIC_ALARM: 8,
+        **APPLICATIONS,
+        tokens.HTTP_API_AUTHORIZER: 1,
+        tokens.METRIC_ALARM: 8 + APPLICATION_ALARMS,
         tokens.SNS_TOPIC: 1,
         tokens.SNS_TOPIC_POLICY: 1,
         tokens.SNS_SUBSCRIPTION: 1,
@@ -82,7 +103,9 @@ EXPECTED_COUNTS = {
         **COMMON,
         **REALTIME,
         # The catalogue's 8 for an instance-backed endpoint, + the heartbeat, + the data-drift alarm.
-        tokens.METRIC_ALARM: 9,
+        **APPLICATIONS,
+        tokens.HTTP_API_AUTHORIZER: 1,
+        tokens.METRIC_ALARM: 9 + APPLICATION_ALARMS,
         tokens.SNS_TOPIC: 2,
         tokens.SNS_TOPIC_POLICY: 2,
         tokens.SNS_SUBSCRIPTION: 2,
@@ -170,10 +193,12 @@ def test_prod_data_is_protected_and_retained(stack: str, protected: bool, plan_f
 @pytest.mark.parametrize("stack", STACKS)
 def test_iam_documents_exactly(stack: str, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
-    role = plan.one(tokens.IAM_ROLE)
+    role = plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-execution-role")
     assert json.loads(role.inputs["assumeRolePolicy"]) == iam_documents.sagemaker_trust_policy(FAKE_ACCOUNT_ID)
     buckets = {r.name.rsplit("-", 1)[1]: r for r in plan.of_type(tokens.S3_BUCKET)}
-    document = json.loads(plan.one(tokens.IAM_ROLE_POLICY).inputs["policy"])
+    document = json.loads(
+        plan.one(tokens.IAM_ROLE_POLICY, f"sagemaker-mlops-{stack}-execution-policy").inputs["policy"]
+    )
     assert document == iam_documents.execution_role_policy(
         account_id=FAKE_ACCOUNT_ID,
         region="us-east-1",
@@ -231,7 +256,7 @@ def test_dependencies_endpoint_config_model_role(stack: str, plan_for: PlanFor) 
     assert config.urn in endpoint.dependencies
     assert endpoint.inputs["endpointConfigName"] == config.state["name"]
     # The model waits for the role's inline policy: SageMaker checks it can read the artifact.
-    assert plan.one(tokens.IAM_ROLE_POLICY).urn in model.dependencies
+    assert plan.one(tokens.IAM_ROLE_POLICY, f"sagemaker-mlops-{stack}-execution-policy").urn in model.dependencies
     # The endpoint's auto-rollback names alarms that must already exist.
     rollback = [a.urn for a in plan.of_type(tokens.METRIC_ALARM) if (a.parent or "").endswith("-rollback")]
     assert len(rollback) == 2
@@ -381,14 +406,19 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         "endpointArn",
         "endpointConfigName",
         "endpointName",
+        "endpointType",
         "executionRoleArn",
         "invokeCommand",
         "kmsKeyArn",
         "logBucket",
         "modelDataUrl",
         "modelName",
+        "predictFunctionName",
+        "predictUrl",
         "region",
         "rollbackAlarmNames",
+        "scoringDeadLetterQueueUrl",
+        "scoringFunctionName",
         "servingImage",
         "variantName",
     ]
@@ -403,7 +433,9 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         execution_role_arn=outputs["executionRoleArn"],
     )
     assert outputs["servingImage"] == IMAGE
-    assert outputs["executionRoleArn"] == plan.one(tokens.IAM_ROLE).state["arn"]
+    assert (
+        outputs["executionRoleArn"] == plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-execution-role").state["arn"]
+    )
     assert outputs["invokeCommand"].startswith(
         f"aws sagemaker-runtime invoke-endpoint --region us-east-1 --endpoint-name sagemaker-mlops-{stack} "
     )
