@@ -55,7 +55,7 @@ def build() -> dict[str, Any]:
         "alarmNamePrefix": f"{ctx.endpoint_name}-",
         "dashboardName": dashboard.dashboard_name,
         "invokeCommand": endpoint.endpoint_name.apply(invoke),
-        "deployerPolicy": iam.deployer_policy_json(ctx, role),
+        "deployerPolicy": iam.deployer_policy_json(ctx, role, apps.role_arns),
         # The client library picks the payload limit from it (6 MB realtime, 4 MB serverless).
         "endpointType": ctx.config.endpoint.type,
         "predictUrl": apps.api.url,
