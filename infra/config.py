@@ -78,7 +78,17 @@ AWS_KEYS = (
     "retryMode",
 )
 # Keys whose value is a structure (JSON-encoded by the CLI) or a boolean; the rest are plain strings.
-_STRUCTURED = ("endpoint", "rollout", "autoscaling", "alarms", "monitoring", "tags", "artifactManifest", "model")
+_STRUCTURED = (
+    "endpoint",
+    "rollout",
+    "autoscaling",
+    "alarms",
+    "monitoring",
+    "tags",
+    "artifactManifest",
+    "model",
+    "applications",
+)
 _BOOLEAN = ("retainData",)
 
 # The platform's own tags, on every resource; AWS allows 50 tags per resource.
@@ -190,6 +200,74 @@ XGBOOST_IMAGE_VERSION = "3.0-5"
 BOOSTER_TARBALL = "xgboost-model.tar.gz"
 
 
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+
+
+class ApplicationSettings(_Section):
+    """``mlops:applications``: the scoring function, the HTTP API and their function."""
+
+    log_retention_days: int
+    # Lambda: 128 MB to 10,240 MB; up to 900 s. The scoring handler stops 30 s before its timeout.
+    scoring_memory_mb: Annotated[int, Field(ge=128, le=10240)] = 1024
+    scoring_timeout_seconds: Annotated[int, Field(ge=60, le=900)] = 900
+    # Concurrent requests one endpoint instance sustains (the load test's "sustainable concurrency per
+    # instance"); realtime endpoints only, a serverless endpoint states mlops:endpoint.maxConcurrency.
+    endpoint_concurrency_per_instance: Annotated[int, Field(ge=1, le=1000)] | None = None
+    # The share of the endpoint's capacity batch scoring may take; online callers keep the rest.
+    scoring_concurrency_share: Annotated[float, Field(ge=0.05, le=1.0)] = 0.5
+    api_memory_mb: Annotated[int, Field(ge=128, le=10240)] = 512
+    # API Gateway HTTP APIs wait at most 30 s for an integration: the function must answer before that.
+    api_timeout_seconds: Annotated[int, Field(ge=1, le=29)] = 29
+    throttling_rate_limit: Annotated[float, Field(ge=1.0, le=10_000.0)]
+    throttling_burst_limit: Annotated[int, Field(ge=1, le=5000)]
+    cors_allow_origins: Endpoints = ()
+    # The JWT authorizer (staging and prod); dev authorizes with AWS_IAM (SigV4) instead.
+    jwt_issuer: str | None = None
+    jwt_audience: Endpoints = ()
+    latency_alarm_ms: Annotated[float, Field(ge=1.0, le=30_000.0)] = 1000.0
+    # The model's manifest.json, for an s3:// artifact (a local artifact carries its own).
+    manifest: str | None = None
+
+    @property
+    def jwt(self) -> bool:
+        return self.jwt_issuer is not None
+
+
+# Per environment, as data: dev keeps logs briefly and throttles low; prod keeps a year.
+APPLICATION_DEFAULTS: dict[Environment, dict[str, Any]] = {
+    "dev": {"logRetentionDays": 14, "throttlingRateLimit": 10.0, "throttlingBurstLimit": 20},
+    "staging": {"logRetentionDays": 30, "throttlingRateLimit": 50.0, "throttlingBurstLimit": 100},
+    "prod": {"logRetentionDays": 365, "throttlingRateLimit": 100.0, "throttlingBurstLimit": 200},
+}
+# Realtime endpoints without a measured value: 4 concurrent requests per instance (2 workers x 2).
+DEFAULT_CONCURRENCY_PER_INSTANCE = 4
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
 class _Keys(_Section):
     """The ``mlops:`` namespace: every top-level key the program reads."""
 
@@ -207,6 +285,7 @@ class _Keys(_Section):
     # A registered version instead of the artifact file: `latest-approved` or a version ARN.
     model_package: str | None = None
     model: dict[str, Any] = {}
+    applications: dict[str, Any] = {}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -285,6 +364,8 @@ class StackConfig:
     # mlops:model.family; the XGBoost family also serves the built-in algorithm's model (booster).
     model_family: Family = "sklearn"
     booster: BoosterSource | None = None
+    # ``mlops:applications``; None only for a StackConfig built by hand (the loader always sets it).
+    applications: ApplicationSettings | None = None
 
     @property
     def resource_prefix(self) -> str:
@@ -339,7 +420,8 @@ def _schema_error(section: str, model: type[BaseModel], error: ValidationError, 
         expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
         return ConfigError(key, f"must be one of {expected}, got {_described(value)}")
     if kind in ("greater_than_equal", "less_than_equal"):
-        field = model.model_fields.get(str(first["loc"][0]))
+        # The location is the key as written (camelCase alias); the fields are keyed by their Python names.
+        field = next((f for n, f in model.model_fields.items() if str(first["loc"][0]) in (n, f.alias)), None)
         low, high = _bounds(field)
         return ConfigError(key, f"must be between {low} and {high}, got {value}")
     return ConfigError(key, f"{first['msg']} (got {_described(value)})")
@@ -554,6 +636,56 @@ def _alarms(env: Environment, raw: dict[str, Any], file: str) -> AlarmSettings:
                 )
         if len(set(values)) != len(values):
             raise ConfigError(key, "lists the same endpoint twice; SNS would subscribe it once, remove the copy")
+    return s
+
+
+def _applications(env: Environment, endpoint: EndpointSettings, raw: dict[str, Any], file: str) -> ApplicationSettings:
+    key = "mlops:applications"
+    if endpoint.serverless and "endpointConcurrencyPerInstance" in raw:
+        raise ConfigError(
+            f"{key}.endpointConcurrencyPerInstance",
+            "applies only to a realtime endpoint; a serverless endpoint's capacity is mlops:endpoint.maxConcurrency",
+        )
+    defaults = dict(APPLICATION_DEFAULTS[env])
+    if not endpoint.serverless:
+        defaults["endpointConcurrencyPerInstance"] = DEFAULT_CONCURRENCY_PER_INSTANCE
+    s = _validated(ApplicationSettings, key, {**defaults, **raw}, file)
+    if s.log_retention_days not in LOG_RETENTION_DAYS:
+        raise ConfigError(
+            f"{key}.logRetentionDays",
+            f"must be one of CloudWatch Logs' retention periods ({', '.join(map(str, LOG_RETENTION_DAYS))}), "
+            f"got {s.log_retention_days}",
+        )
+    if env == "dev":
+        for field, value in (("jwtIssuer", s.jwt_issuer), ("jwtAudience", s.jwt_audience)):
+            if value:
+                raise ConfigError(f"{key}.{field}", "applies only to staging and prod; dev authorizes with AWS_IAM")
+    else:
+        if s.jwt_issuer is None:
+            raise ConfigError(
+                f"{key}.jwtIssuer",
+                f"is required in {env} (the HTTP API's JWT authorizer): "
+                f"pulumi config set --path '{key}.jwtIssuer' https://<your identity provider>",
+            )
+        if not _HTTPS_URL.match(s.jwt_issuer):
+            raise ConfigError(f"{key}.jwtIssuer", f"must be an https:// URL, got {_described(s.jwt_issuer)}")
+        if not s.jwt_audience:
+            raise ConfigError(
+                f"{key}.jwtAudience",
+                f"is required in {env} (the client ids the JWT authorizer accepts): "
+                f"pulumi config set --path '{key}.jwtAudience[0]' <client id>",
+            )
+    for index, origin in enumerate(s.cors_allow_origins):
+        if origin == "*":
+            if env == "prod":
+                raise ConfigError(
+                    f"{key}.corsAllowOrigins", "must not be * in prod; list the web applications' origins"
+                )
+        elif not _ORIGIN.match(origin):
+            raise ConfigError(
+                f"{key}.corsAllowOrigins",
+                f"item {index} must be an origin such as https://app.example.org (no path), got {_described(origin)}",
+            )
     return s
 
 
@@ -839,6 +971,7 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
     if env == "prod" and not retain:
         raise ConfigError("mlops:retainData", "must be true in prod: buckets and key are protected from deletion")
     tags = _tags(project, stack, env, raw.get("tags"), file)
+    applications = _applications(env, endpoint, _mapping("mlops:applications", raw.get("applications")), file)
 
     # Region capability, at config time: the images this stack deploys must exist in the region.
     images.sklearn_serving_image(region, artifact.serving_image_version)
@@ -864,4 +997,5 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
         secret_keys=secret_keys,
         model_family=family,
         booster=booster,
+        applications=applications,
     )

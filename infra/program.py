@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import config, observability
+from infra.applications import builder as applications
 from infra.context import StackContext
 from infra.iam import builder as iam
 from infra.iam import training_builder as training_iam
@@ -20,7 +21,6 @@ from infra.model import builder as model
 from infra.registry import builder as registry
 from infra.scaling import builder as scaling
 from infra.serving import builder as serving
-from infra.serving.invocation import invocation_command
 from infra.storage import builder as storage
 from infra.storage.layout import TRAINING_OUTPUT_PREFIX
 
@@ -37,6 +37,8 @@ def build() -> dict[str, Any]:
     scaling.build(ctx, endpoint)
     dashboard = observability.build_endpoint_monitoring(ctx, alerting, endpoint, store, role, release)
     training_role = training_iam.build_training_role(ctx, store, image)
+    apps = applications.build(ctx, store, alerting.notify_actions)
+    invoke = applications.invoke_command(ctx.config, apps.manifest)
 
     region = ctx.region
     package = ctx.config.artifact.package
@@ -61,8 +63,14 @@ def build() -> dict[str, Any]:
         # Every alarm of the endpoint is named with this prefix (`python -m monitoring status --stack`).
         "alarmNamePrefix": f"{ctx.endpoint_name}-",
         "dashboardName": dashboard.dashboard_name,
-        "invokeCommand": endpoint.endpoint_name.apply(lambda name: invocation_command(name, region)),
-        "deployerPolicy": iam.deployer_policy_json(ctx, role),
+        "invokeCommand": endpoint.endpoint_name.apply(invoke),
+        "deployerPolicy": iam.deployer_policy_json(ctx, role, apps.role_arns),
+        # The client library picks the payload limit from it (6 MB realtime, 4 MB serverless).
+        "endpointType": ctx.config.endpoint.type,
+        "predictUrl": apps.api.url,
+        "predictFunctionName": apps.api.function_name,
+        "scoringFunctionName": apps.scoring.function_name,
+        "scoringDeadLetterQueueUrl": apps.scoring.queue_url,
         # Managed training (`python -m training.launch --stack-outputs`): the role jobs assume, where
         # they write, the job-name prefix, and what the identity launching them needs.
         "trainingRoleArn": training_role.role_arn,

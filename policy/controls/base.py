@@ -99,6 +99,11 @@ TAGGABLE = frozenset(
         SCALABLE_TARGET,
         tokens.SAGEMAKER_MODEL_PACKAGE_GROUP,
         tokens.EVENT_RULE,
+        tokens.LAMBDA_FUNCTION,
+        tokens.SQS_QUEUE,
+        tokens.LOG_GROUP,
+        tokens.HTTP_API,
+        tokens.HTTP_API_STAGE,
     }
 )
 

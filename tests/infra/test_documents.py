@@ -210,6 +210,7 @@ def test_kms_key_policy_lets_cloudwatch_publish_to_encrypted_topics() -> None:
         "AccountAdministersKeyThroughIam",
         "CloudWatchAlarmsPublishToEncryptedTopic",
         "EventBridgeRulesPublishToEncryptedTopic",
+        "CloudWatchLogsEncryptLogGroups",
     ]
     assert document["Statement"][0]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
     assert document["Statement"][1] == {
@@ -229,6 +230,18 @@ def test_kms_key_policy_lets_cloudwatch_publish_to_encrypted_topics() -> None:
         "Resource": "*",
         "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
     }
+    # CloudWatch Logs encrypts the functions' and the API's log groups: its regional principal, this
+    # account's log groups only (the encryption context CloudWatch Logs sends names the group).
+    assert document["Statement"][3] == {
+        "Sid": "CloudWatchLogsEncryptLogGroups",
+        "Effect": "Allow",
+        "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
+        "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        "Resource": "*",
+        "Condition": {
+            "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:*"}
+        },
+    }
 
 
 def test_deployer_policy_can_deregister_scalable_targets() -> None:
@@ -243,3 +256,28 @@ def test_deployer_policy_can_deregister_scalable_targets() -> None:
     passrole = next(s for s in document["Statement"] if s["Sid"] == "PassExecutionRoleToSageMaker")
     assert passrole["Resource"] == "arn:aws:iam::111122223333:role/exec"
     assert passrole["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+
+
+def test_deployer_passes_the_function_roles_to_lambda_only() -> None:
+    roles = ["arn:aws:iam::111122223333:role/score", "arn:aws:iam::111122223333:role/api"]
+    document = iam_documents.deployer_policy(
+        account_id=ACCOUNT,
+        region=REGION,
+        endpoint_name="sagemaker-mlops-prod",
+        execution_role_arn="arn:aws:iam::111122223333:role/exec",
+        function_role_arns=roles,
+    )
+    assert document["Statement"][-1] == {
+        "Sid": "PassFunctionRolesToLambda",
+        "Effect": "Allow",
+        "Action": "iam:PassRole",
+        "Resource": sorted(roles),
+        "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+    }
+    without = iam_documents.deployer_policy(
+        account_id=ACCOUNT,
+        region=REGION,
+        endpoint_name="sagemaker-mlops-prod",
+        execution_role_arn="arn:aws:iam::111122223333:role/exec",
+    )
+    assert [s["Sid"] for s in without["Statement"]] == [s["Sid"] for s in document["Statement"]][:-1]

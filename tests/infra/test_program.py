@@ -35,9 +35,8 @@ BUCKET_TYPES = {
 }
 COMMON = {
     **BUCKET_TYPES,
-    # The hosting role and the training role, each with one inline policy.
-    tokens.IAM_ROLE: 2,
-    tokens.IAM_ROLE_POLICY: 2,
+    tokens.IAM_ROLE: 4,
+    tokens.IAM_ROLE_POLICY: 4,
     tokens.KMS_ALIAS: 1,
     tokens.KMS_KEY: 1,
     tokens.SAGEMAKER_ENDPOINT: 1,
@@ -53,6 +52,24 @@ COMMON = {
     "mlops:serving:InferenceEndpoint": 1,
     "mlops:storage:ArtifactStore": 1,
 }
+# The scoring function and the HTTP API (tests/infra/test_applications.py asserts their inputs).
+APPLICATIONS = {
+    tokens.LAMBDA_FUNCTION: 2,
+    tokens.LAMBDA_PERMISSION: 2,
+    tokens.LAMBDA_EVENT_INVOKE_CONFIG: 1,
+    tokens.S3_BUCKET_NOTIFICATION: 1,
+    tokens.SQS_QUEUE: 1,
+    tokens.LOG_GROUP: 3,
+    tokens.HTTP_API: 1,
+    tokens.HTTP_API_INTEGRATION: 1,
+    tokens.HTTP_API_ROUTE: 1,
+    tokens.HTTP_API_STAGE: 1,
+    "mlops:applications:ScoringFunction": 1,
+    "mlops:applications:HttpApi": 1,
+    "mlops:applications:LambdaFunction": 2,
+}
+# Errors and throttles of both functions, the queue's depth, the API's 5xx and latency.
+APPLICATION_ALARMS = 7
 REALTIME = {
     tokens.SCALING_POLICY: 1,
     tokens.SCALABLE_TARGET: 1,
@@ -66,8 +83,9 @@ REALTIME = {
 EXPECTED_COUNTS = {
     "dev": {
         **COMMON,
+        **APPLICATIONS,
         tokens.S3_OBJECT: 1,
-        tokens.METRIC_ALARM: 6,
+        tokens.METRIC_ALARM: 6 + APPLICATION_ALARMS,
         tokens.SNS_TOPIC: 1,
         tokens.SNS_TOPIC_POLICY: 1,
         "mlops:monitoring:Notifications": 1,
@@ -79,7 +97,9 @@ EXPECTED_COUNTS = {
     "staging": {
         **COMMON,
         **REALTIME,
-        tokens.METRIC_ALARM: 8,
+        **APPLICATIONS,
+        tokens.HTTP_API_AUTHORIZER: 1,
+        tokens.METRIC_ALARM: 8 + APPLICATION_ALARMS,
         tokens.SNS_TOPIC: 1,
         tokens.SNS_TOPIC_POLICY: 1,
         tokens.SNS_SUBSCRIPTION: 1,
@@ -93,7 +113,9 @@ EXPECTED_COUNTS = {
         **COMMON,
         **REALTIME,
         # The catalogue's 8 for an instance-backed endpoint, + the heartbeat, + the data-drift alarm.
-        tokens.METRIC_ALARM: 9,
+        **APPLICATIONS,
+        tokens.HTTP_API_AUTHORIZER: 1,
+        tokens.METRIC_ALARM: 9 + APPLICATION_ALARMS,
         tokens.SNS_TOPIC: 2,
         tokens.SNS_TOPIC_POLICY: 2,
         tokens.SNS_SUBSCRIPTION: 2,
@@ -435,6 +457,7 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         "endpointArn",
         "endpointConfigName",
         "endpointName",
+        "endpointType",
         "executionRoleArn",
         "invokeCommand",
         "kmsKeyArn",
@@ -444,8 +467,12 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         "modelName",
         "modelPackageGroupArn",
         "modelPackageGroupName",
+        "predictFunctionName",
+        "predictUrl",
         "region",
         "rollbackAlarmNames",
+        "scoringDeadLetterQueueUrl",
+        "scoringFunctionName",
         "servingImage",
         "trainingJobPrefix",
         "trainingOutputUri",
@@ -461,6 +488,10 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         region="us-east-1",
         endpoint_name=f"sagemaker-mlops-{stack}",
         execution_role_arn=outputs["executionRoleArn"],
+        function_role_arns=[
+            plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-scoring-function-role").state["arn"],
+            plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-api-function-role").state["arn"],
+        ],
     )
     assert outputs["servingImage"] == IMAGE
     assert (
