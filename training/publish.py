@@ -24,7 +24,8 @@ import json
 import re
 import tarfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .errors import PlatformError
@@ -45,6 +46,9 @@ class PublishedModel:
     sklearn_version: str
     features: tuple[str, ...]
     baseline_uris: dict[str, str]
+    # manifest.json and the baseline, as published: the stack's functions package the manifest and build
+    # invokeCommand from the statistics at preview, without reading S3.
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 def _split(uri: str) -> tuple[str, str]:
@@ -133,7 +137,16 @@ def publish(s3: Any, description: Mapping[str, Any], *, kms_key_id: str | None =
         baseline_uris={
             member.split("/")[1].removesuffix(".json"): f"s3://{bucket}/{prefix}{member}" for member in BASELINE_MEMBERS
         },
+        files=files,
     )
+
+
+# Where report() keeps the published manifest and baseline on this machine (relative to the project).
+LOCAL_COPIES = Path("build/published")
+
+
+def local_manifest(published: PublishedModel, root: Path = LOCAL_COPIES) -> Path:
+    return root / published.sha256 / "manifest.json"
 
 
 def stack_config_lines(published: PublishedModel) -> list[str]:
@@ -148,9 +161,16 @@ def stack_config_lines(published: PublishedModel) -> list[str]:
     ]
 
 
-def report(published: PublishedModel, emit: Callable[[str], None] = print) -> None:
+def report(published: PublishedModel, emit: Callable[[str], None] = print, root: Path = LOCAL_COPIES) -> None:
+    directory = local_manifest(published, root).parent
+    for name, body in published.files.items():
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
+        (directory / name).write_bytes(body)
     emit(f"published: {published.uri}")
     emit(f"baseline: {published.baseline_uris['statistics']} {published.baseline_uris['constraints']}")
     emit("stack config (paste under config: in Pulumi.<stack>.yaml, then `pulumi preview` / `pulumi up`):")
     for line in stack_config_lines(published):
         emit(line)
+    # The functions' package carries the model's schema: the copy kept here, beside its baseline statistics
+    # (a key inside mlops:applications, which the stack file already has: set by path, not pasted).
+    emit(f"and: pulumi config set --path 'mlops:applications.manifest' {local_manifest(published, root).as_posix()}")

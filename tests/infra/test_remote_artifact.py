@@ -8,8 +8,10 @@ S3 (preview reads nothing; ``training.launch`` writes them, tested in tests/trai
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +55,23 @@ def test_an_unmonitored_stack_still_takes_any_s3_artifact_without_a_manifest() -
     assert (cfg.artifact.remote, cfg.data_quality_schedule) == (None, "off")
 
 
-def test_the_monitored_graph_uses_the_published_model_and_baseline_and_uploads_nothing(plan_for: PlanFor) -> None:
-    plan = plan_for("prod", **{"mlops:artifact": URI, "mlops:artifactManifest": MANIFEST})
+def test_the_monitored_graph_uses_the_published_model_and_baseline_and_uploads_nothing(
+    plan_for: PlanFor, artifact: Path, tmp_path: Path
+) -> None:
+    # What training.launch keeps beside the published model: its manifest.json and baseline statistics.
+    kept = tmp_path / "published"
+    (kept / "baseline").mkdir(parents=True)
+    with tarfile.open(artifact) as tar:
+        (kept / "manifest.json").write_bytes(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+    shutil.copy(artifact.parent / "baseline" / "statistics.json", kept / "baseline" / "statistics.json")
+    plan = plan_for(
+        "prod",
+        **{
+            "mlops:artifact": URI,
+            "mlops:artifactManifest": MANIFEST,
+            "mlops:applications.manifest": str(kept / "manifest.json"),
+        },
+    )
     model = plan.one(tokens.SAGEMAKER_MODEL)
     assert model.inputs["primaryContainer"]["modelDataUrl"] == URI
     # Nothing of the model is uploaded by the stack: the launcher published it.

@@ -145,8 +145,13 @@ def test_a_stack_job_round_trips_and_its_published_model_deploys_as_a_monitored_
             assert stored["Body"].read() == body
     assert json.loads(s3.get_object(Bucket=BUCKET, Key=prefix + "manifest.json")["Body"].read()) == MANIFEST
 
-    publish.report(published)
+    publish.report(published, root=tmp_path / "published")
     printed = capsys.readouterr().out.splitlines()
+    # The copies the stack reads at preview: the manifest (the functions' schema) and the baseline beside it.
+    kept = tmp_path / "published" / sha
+    assert json.loads((kept / "manifest.json").read_text()) == MANIFEST
+    assert (kept / "baseline/statistics.json").read_bytes() == STATISTICS
+    assert (kept / "baseline/constraints.json").read_bytes() == CONSTRAINTS
     features = [f["name"] for f in MANIFEST["features"]]  # type: ignore[attr-defined]
     assert printed == [
         f"published: s3://{BUCKET}/{prefix}model.tar.gz",
@@ -157,9 +162,11 @@ def test_a_stack_job_round_trips_and_its_published_model_deploys_as_a_monitored_
         f"    sha256: {sha}",
         '    sklearnVersion: "1.9.0"',
         f"    features: {json.dumps(features)}",
+        f"and: pulumi config set --path 'mlops:applications.manifest' {(kept / 'manifest.json').as_posix()}",
     ]
     # The pasted lines are YAML the stack loads: prod, monitored hourly, with the baseline beside the model.
-    pasted = yaml.safe_load("config:\n" + "\n".join(printed[3:]))["config"]
+    pasted = yaml.safe_load("config:\n" + "\n".join(printed[3:-1]))["config"]
+    pasted["mlops:applications.manifest"] = str(kept / "manifest.json")
     pulumi.runtime.set_all_config(load_stack_config("prod", pasted))
     cfg = config.load(project="sagemaker-mlops", stack="prod")
     assert cfg.data_quality_schedule == "hourly"
