@@ -29,6 +29,8 @@ from infra.errors import ArtifactError, ConfigError
 from infra.model import images
 from infra.model.artifact import ARTIFACT_KEY, LocalArtifact, read_local_artifact
 from infra.partitions import SUPPORTED, partition
+from infra.text.settings import DEFAULTS as TEXT_DEFAULTS
+from infra.text.settings import TextSection, TextSettings, TrainingDataError, resolve
 from monitoring.catalogue import MonitoringSettings
 from monitoring.errors import UserInputError
 from monitoring.instance_types import UnknownInstanceTypeError
@@ -71,7 +73,7 @@ AWS_KEYS = (
     "retryMode",
 )
 # Keys whose value is a structure (JSON-encoded by the CLI) or a boolean; the rest are plain strings.
-_STRUCTURED = ("endpoint", "rollout", "autoscaling", "alarms", "monitoring", "tags")
+_STRUCTURED = ("endpoint", "rollout", "autoscaling", "alarms", "monitoring", "tags", "text")
 _BOOLEAN = ("retainData",)
 
 # The platform's own tags, on every resource; AWS allows 50 tags per resource.
@@ -175,6 +177,7 @@ class _Keys(_Section):
     monitoring: dict[str, Any] = {}
     retain_data: bool | None = None
     tags: dict[str, str] = {}
+    text: dict[str, Any] = {}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -236,6 +239,8 @@ class StackConfig:
     monitoring: MonitoringSettings
     # Keys Pulumi holds as secrets (`pulumi config set --secret`); their values never reach the plan.
     secret_keys: frozenset[str] = frozenset()
+    # The custom entity recognizer (mlops:text), its training data checked; None when the stack has none.
+    text: TextSettings | None = None
 
     @property
     def resource_prefix(self) -> str:
@@ -623,6 +628,17 @@ def _monitoring_settings(env: Environment, endpoint: EndpointSettings, alarms: A
         raise ConfigError("mlops:alarms", str(exc)) from exc
 
 
+def _text(env: Environment, raw: Any, file: str) -> TextSettings | None:
+    """``mlops:text`` over the environment's default; the training data is checked before anything exists."""
+    section = _validated(TextSection, "mlops:text", {**TEXT_DEFAULTS[env], **_mapping("mlops:text", raw)}, file)
+    if not section.enabled:
+        return None
+    try:
+        return resolve(section, PROJECT_ROOT, file)
+    except TrainingDataError as exc:
+        raise ConfigError(exc.key, exc.problem) from None
+
+
 def load(project: str | None = None, stack: str | None = None) -> StackConfig:
     """Read and validate the current stack's configuration (call once, from the program)."""
     project = project or pulumi.get_project()
@@ -682,6 +698,7 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
     if env == "prod" and not retain:
         raise ConfigError("mlops:retainData", "must be true in prod: buckets and key are protected from deletion")
     tags = _tags(project, stack, env, raw.get("tags"), file)
+    text = _text(env, raw.get("text"), file)
 
     # Region capability, at config time: the images this stack deploys must exist in the region.
     images.sklearn_serving_image(region, artifact.serving_image_version)
@@ -703,4 +720,5 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
         tags=tags,
         monitoring=_monitoring_settings(env, endpoint, alarms),
         secret_keys=secret_keys,
+        text=text,
     )

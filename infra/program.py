@@ -19,6 +19,7 @@ from infra.scaling import builder as scaling
 from infra.serving import builder as serving
 from infra.serving.invocation import invocation_command
 from infra.storage import builder as storage
+from infra.text import builder as text
 
 
 def build() -> dict[str, Any]:
@@ -31,6 +32,7 @@ def build() -> dict[str, Any]:
     endpoint = serving.build(ctx, release, store, alerting.rollback_alarm_names)
     scaling.build(ctx, endpoint)
     dashboard = observability.build_endpoint_monitoring(ctx, alerting, endpoint, store, role, release)
+    recognition = text.build(ctx, store)
 
     region = ctx.region
     return {
@@ -54,4 +56,10 @@ def build() -> dict[str, Any]:
         "dashboardName": dashboard.dashboard_name,
         "invokeCommand": endpoint.endpoint_name.apply(lambda name: invocation_command(name, region)),
         "deployerPolicy": iam.deployer_policy_json(ctx, role),
+        # The custom entity recognizer's version ARN and the role Comprehend assumes (mlops:text).
+        **(
+            {"textRecognizerArn": recognition.recognizer_arn, "textDataAccessRoleArn": recognition.role_arn}
+            if recognition is not None
+            else {}
+        ),
     }

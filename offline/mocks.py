@@ -90,6 +90,12 @@ class StateMocks(pulumi.runtime.Mocks):
             name = str(inputs["dashboardName"])
             state.update(dashboardArn=self.arn(t, name))
             return name, state
+        if t == tokens.COMPREHEND_ENTITY_RECOGNIZER:
+            # The provider's id and arn are the trained version's ARN (DescribeEntityRecognizer).
+            name, version = str(inputs["name"]), str(inputs["versionName"])
+            arn = f"arn:aws:comprehend:{self.region}:{self.account_id}:entity-recognizer/{name}/version/{version}"
+            state.update(arn=arn)
+            return arn, state
         name = inputs.get("name") or autoname(args.name, inputs)
         state.update(name=name, arn=self.arn(t, name))
         if t == tokens.IAM_ROLE:

@@ -97,6 +97,7 @@ TAGGABLE = frozenset(
         tokens.COMPOSITE_ALARM,
         tokens.SNS_TOPIC,
         SCALABLE_TARGET,
+        "aws:comprehend/entityRecognizer:EntityRecognizer",
     }
 )
 

@@ -60,6 +60,15 @@ REALTIME = {
     # The artifact plus the data-quality baseline's statistics and constraints.
     tokens.S3_OBJECT: 3,
 }
+# mlops:text (on by default in staging and prod): the recognizer, its data-access role and policy, and the
+# two training files (documents, annotations) beside the three release objects.
+TEXT = {
+    tokens.COMPREHEND_ENTITY_RECOGNIZER: 1,
+    tokens.IAM_ROLE: 2,
+    tokens.IAM_ROLE_POLICY: 2,
+    tokens.S3_OBJECT: 5,
+    "mlops:text:EntityRecognition": 1,
+}
 EXPECTED_COUNTS = {
     "dev": {
         **COMMON,
@@ -72,6 +81,7 @@ EXPECTED_COUNTS = {
     "staging": {
         **COMMON,
         **REALTIME,
+        **TEXT,
         tokens.METRIC_ALARM: 8,
         tokens.SNS_TOPIC: 1,
         tokens.SNS_TOPIC_POLICY: 1,
@@ -81,6 +91,7 @@ EXPECTED_COUNTS = {
     "prod": {
         **COMMON,
         **REALTIME,
+        **TEXT,
         # The catalogue's 8 for an instance-backed endpoint, + the heartbeat, + the data-drift alarm.
         tokens.METRIC_ALARM: 9,
         tokens.SNS_TOPIC: 2,
@@ -170,10 +181,12 @@ def test_prod_data_is_protected_and_retained(stack: str, protected: bool, plan_f
 @pytest.mark.parametrize("stack", STACKS)
 def test_iam_documents_exactly(stack: str, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
-    role = plan.one(tokens.IAM_ROLE)
+    role = plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-execution-role")
     assert json.loads(role.inputs["assumeRolePolicy"]) == iam_documents.sagemaker_trust_policy(FAKE_ACCOUNT_ID)
     buckets = {r.name.rsplit("-", 1)[1]: r for r in plan.of_type(tokens.S3_BUCKET)}
-    document = json.loads(plan.one(tokens.IAM_ROLE_POLICY).inputs["policy"])
+    document = json.loads(
+        plan.one(tokens.IAM_ROLE_POLICY, f"sagemaker-mlops-{stack}-execution-policy").inputs["policy"]
+    )
     assert document == iam_documents.execution_role_policy(
         account_id=FAKE_ACCOUNT_ID,
         region="us-east-1",
@@ -231,7 +244,7 @@ def test_dependencies_endpoint_config_model_role(stack: str, plan_for: PlanFor) 
     assert config.urn in endpoint.dependencies
     assert endpoint.inputs["endpointConfigName"] == config.state["name"]
     # The model waits for the role's inline policy: SageMaker checks it can read the artifact.
-    assert plan.one(tokens.IAM_ROLE_POLICY).urn in model.dependencies
+    assert plan.one(tokens.IAM_ROLE_POLICY, f"sagemaker-mlops-{stack}-execution-policy").urn in model.dependencies
     # The endpoint's auto-rollback names alarms that must already exist.
     rollback = [a.urn for a in plan.of_type(tokens.METRIC_ALARM) if (a.parent or "").endswith("-rollback")]
     assert len(rollback) == 2
@@ -390,6 +403,7 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         "region",
         "rollbackAlarmNames",
         "servingImage",
+        *(["textDataAccessRoleArn", "textRecognizerArn"] if stack != "dev" else []),
         "variantName",
     ]
     assert outputs["endpointName"] == f"sagemaker-mlops-{stack}"
@@ -403,7 +417,8 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         execution_role_arn=outputs["executionRoleArn"],
     )
     assert outputs["servingImage"] == IMAGE
-    assert outputs["executionRoleArn"] == plan.one(tokens.IAM_ROLE).state["arn"]
+    role = plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-execution-role")
+    assert outputs["executionRoleArn"] == role.state["arn"]
     assert outputs["invokeCommand"].startswith(
         f"aws sagemaker-runtime invoke-endpoint --region us-east-1 --endpoint-name sagemaker-mlops-{stack} "
     )

@@ -113,6 +113,10 @@ def _drop_trust_condition(document: dict[str, Any]) -> None:
     del document["Statement"][0]["Condition"]
 
 
+def _drop_source_arn(document: dict[str, Any]) -> None:
+    del document["Statement"][0]["Condition"]["ArnLike"]
+
+
 def _set_capture_sse_s3(props: dict[str, Any]) -> None:
     props["rules"][0]["applyServerSideEncryptionByDefault"] = {"sseAlgorithm": "AES256"}
 
@@ -354,6 +358,60 @@ CASES = [
         "dev",
         ((f"{D}-endpoint", deleter("tags", "managed-by")),),
         (("mlops-required-tags", f"{D}-endpoint", "missing tags: managed-by"),),
+    ),
+    Case(
+        "comprehend-models-use-stack-key",
+        "prod",
+        ((f"{P}-text-recognizer", deleter("volumeKmsKeyId")),),
+        (
+            (
+                "comprehend-models-use-stack-key",
+                f"{P}-text-recognizer",
+                f"{P}-text-recognizer: volumeKmsKeyId is not set: the training volume is encrypted with an AWS key",
+            ),
+        ),
+    ),
+    Case(
+        "comprehend-models-use-stack-key",
+        "staging",
+        (
+            (
+                f"{S}-text-recognizer",
+                setter("modelKmsKeyId", value="arn:aws:kms:us-east-1:210987654321:key/elsewhere"),
+            ),
+        ),
+        (
+            (
+                "comprehend-models-use-stack-key",
+                f"{S}-text-recognizer",
+                f"{S}-text-recognizer: modelKmsKeyId is not a KMS key of this stack",
+            ),
+        ),
+    ),
+    Case(
+        "comprehend-trust-source-conditions",
+        "prod",
+        ((f"{P}-text-role", edit_document("assumeRolePolicy", _drop_source_arn)),),
+        (
+            (
+                "comprehend-trust-source-conditions",
+                f"{P}-text-role",
+                "trusts comprehend.amazonaws.com without aws:SourceArn condition (confused deputy)",
+            ),
+        ),
+    ),
+    Case(
+        "comprehend-trust-source-conditions",
+        "staging",
+        ((f"{S}-text-role", edit_document("assumeRolePolicy", _drop_trust_condition)),),
+        (
+            (
+                "comprehend-trust-source-conditions",
+                f"{S}-text-role",
+                "trusts comprehend.amazonaws.com without aws:SourceAccount and aws:SourceArn conditions "
+                "(confused deputy)",
+            ),
+        ),
     ),
 ]
 

@@ -100,6 +100,10 @@ def test_rule_properties_are_inputs_of_the_pulumi_aws_resource(type_token: str) 
         (tokens.SCALABLE_TARGET, ("serviceNamespace",), True),
         (tokens.SCALABLE_TARGET, ("maxCapacity",), False),
         (tokens.SCALING_POLICY, ("targetTrackingScalingPolicyConfiguration", "targetValue"), False),
+        # Every recognizer change publishes a new version in place of a replacement, the name included.
+        (tokens.COMPREHEND_ENTITY_RECOGNIZER, ("versionName",), False),
+        (tokens.COMPREHEND_ENTITY_RECOGNIZER, ("inputDataConfig", "documents", "s3Uri"), False),
+        (tokens.COMPREHEND_ENTITY_RECOGNIZER, ("name",), False),
     ],
 )
 def test_force_new_classification(type_token: str, path: tuple[str, ...], replaces: bool) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from offline.rehearsal.gateway import Handler
 from offline.rehearsal.readback import Check, Checks, ClientFactory, Verifier
 from offline.rehearsal.report import RehearsalReport
-from offline.rehearsal.services import appautoscaling, cloudwatch, iam, kms, s3, sagemaker, sns
+from offline.rehearsal.services import appautoscaling, cloudwatch, comprehend, iam, kms, s3, sagemaker, sns
 
-SERVICES = (sagemaker, appautoscaling, cloudwatch, s3, iam, kms, sns)
+SERVICES = (sagemaker, appautoscaling, cloudwatch, s3, iam, kms, sns, comprehend)
 
 HANDLERS: dict[str, Handler] = {token: handler for service in SERVICES for token, handler in service.HANDLERS.items()}
 VERIFIERS: tuple[Verifier, ...] = tuple(check for service in SERVICES for check in service.CHECKS)
