@@ -62,4 +62,9 @@ def build() -> dict[str, Any]:
             if recognition is not None
             else {}
         ),
+        **(
+            {"textClassifierArn": recognition.classifier.arn}
+            if recognition is not None and recognition.classifier is not None
+            else {}
+        ),
     }

@@ -90,10 +90,11 @@ class StateMocks(pulumi.runtime.Mocks):
             name = str(inputs["dashboardName"])
             state.update(dashboardArn=self.arn(t, name))
             return name, state
-        if t == tokens.COMPREHEND_ENTITY_RECOGNIZER:
-            # The provider's id and arn are the trained version's ARN (DescribeEntityRecognizer).
+        if t in (tokens.COMPREHEND_ENTITY_RECOGNIZER, tokens.COMPREHEND_DOCUMENT_CLASSIFIER):
+            # The provider's id and arn are the trained version's ARN (Describe*).
             name, version = str(inputs["name"]), str(inputs["versionName"])
-            arn = f"arn:aws:comprehend:{self.region}:{self.account_id}:entity-recognizer/{name}/version/{version}"
+            kind = "entity-recognizer" if t == tokens.COMPREHEND_ENTITY_RECOGNIZER else "document-classifier"
+            arn = f"arn:aws:comprehend:{self.region}:{self.account_id}:{kind}/{name}/version/{version}"
             state.update(arn=arn)
             return arn, state
         name = inputs.get("name") or autoname(args.name, inputs)

@@ -94,6 +94,7 @@ RULES: dict[str, ReplacementRule] = {
     # No ForceNew at all: any change except tags publishes a new version (CreateEntityRecognizer with the
     # new version_name) beside the old ones; delete removes every version.
     tokens.COMPREHEND_ENTITY_RECOGNIZER: ReplacementRule((), "name", "comprehend/entity_recognizer.go"),
+    tokens.COMPREHEND_DOCUMENT_CLASSIFIER: ReplacementRule((), "name", "comprehend/document_classifier.go"),
     # Application Auto Scaling --------------------------------------------------------------------
     tokens.SCALABLE_TARGET: ReplacementRule(
         ("resourceId", "scalableDimension", "serviceNamespace"), None, "appautoscaling/target.go"

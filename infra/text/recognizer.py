@@ -31,6 +31,7 @@ from infra.text.settings import TextSettings
 
 # A recognizer trains for hours; Comprehend's model names allow letters, digits and hyphens, 63 at most.
 RECOGNIZER_SUFFIX = "-entities"
+CLASSIFIER_SUFFIX = "-classes"
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,41 @@ class EntityRecognition(pulumi.ComponentResource):
             # training files must be in place before training reads them.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_policy, *uploads.values()]),
         )
+        self.classifier: aws.comprehend.DocumentClassifier | None = None
+        classifier = args.settings.classifier
+        if classifier is not None:
+            training = aws.s3.BucketObjectv2(
+                f"{name}-training-classifier",
+                bucket=args.artifact_bucket,
+                key=layout.training_key(_sha256(classifier.training_file.read_bytes()), classifier.training_file.name),
+                source=pulumi.FileAsset(str(classifier.training_file)),
+                content_type="text/csv",
+                server_side_encryption="aws:kms",
+                kms_key_id=args.kms_key_arn,
+                opts=child,
+            )
+            # The same pattern: the stack key on model and volume, the version name from the training file,
+            # the evaluation output (confusion matrix) under the output prefix, encrypted with the stack key.
+            self.classifier = aws.comprehend.DocumentClassifier(
+                f"{name}-classifier",
+                name=f"{name}{CLASSIFIER_SUFFIX}",
+                version_name=classifier.version_name,
+                mode="MULTI_CLASS",
+                language_code=args.settings.language_code,
+                data_access_role_arn=self.role.arn,
+                model_kms_key_id=args.kms_key_arn,
+                volume_kms_key_id=args.kms_key_arn,
+                input_data_config=aws.comprehend.DocumentClassifierInputDataConfigArgs(
+                    data_format="COMPREHEND_CSV",
+                    s3_uri=pulumi.Output.concat("s3://", training.bucket, "/", training.key),
+                ),
+                output_data_config=aws.comprehend.DocumentClassifierOutputDataConfigArgs(
+                    s3_uri=pulumi.Output.concat("s3://", args.artifact_bucket, f"/{layout.OUTPUT_PREFIX}classifier/"),
+                    kms_key_id=args.kms_key_arn,
+                ),
+                tags=dict(args.tags),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_policy, training]),
+            )
         self.recognizer_arn = self.recognizer.arn
         self.role_arn = self.role.arn
         self.register_outputs({"recognizer_arn": self.recognizer_arn, "role_arn": self.role_arn})

@@ -17,7 +17,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from client.text.training_data import TrainingData, validate, version_name
+from client.text.training_data import (
+    TrainingData,
+    classifier_version_name,
+    validate,
+    validate_classifier,
+    version_name,
+)
 
 Environment = Literal["dev", "staging", "prod"]
 # The languages CreateEntityRecognizer trains a custom recognizer for (the API's SyntaxLanguageCode).
@@ -31,6 +37,7 @@ DEFAULTS: dict[Environment, dict[str, Any]] = {
 EXAMPLE_DOCUMENTS = "data/comprehend/documents.txt"
 EXAMPLE_ANNOTATIONS = "data/comprehend/annotations.csv"
 EXAMPLE_ENTITY_TYPES = ("SPECIES", "ISLAND")
+EXAMPLE_CLASSIFIER = "data/comprehend/classifier.csv"
 
 EntityTypes = Annotated[tuple[Annotated[str, Field(strict=True)], ...], Field(strict=False)]
 
@@ -46,6 +53,18 @@ class TextSection(BaseModel):
     entity_list: str | None = None
     entity_types: EntityTypes = EXAMPLE_ENTITY_TYPES
     language_code: LanguageCode = "en"
+    # The optional document classifier (multi-class), trained beside the recognizer: off by default.
+    classifier: bool = False
+    classifier_data: str = EXAMPLE_CLASSIFIER
+
+
+@dataclass(frozen=True)
+class ClassifierSettings:
+    """The document classifier's checked training file and the version name it gives."""
+
+    training_file: Path
+    version_name: str
+    examples_per_class: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -57,6 +76,7 @@ class TextSettings:
     version_name: str
     documents: int
     examples_per_type: dict[str, int]
+    classifier: ClassifierSettings | None = None
 
 
 class TrainingDataError(Exception):
@@ -127,9 +147,25 @@ def resolve(section: TextSection, root: Path, stack_file: str) -> TextSettings:
         suffix = f" ({more} more problem{'s' if more > 1 else ''} in the training data)" if more else ""
         raise TrainingDataError(key, located + suffix)
     return TextSettings(
+        classifier=_classifier(section, root) if section.classifier else None,
         data=data,
         language_code=section.language_code,
         version_name=version_name(data),
         documents=report.documents,
         examples_per_type=dict(report.examples_per_type),
     )
+
+
+def _classifier(section: TextSection, root: Path) -> ClassifierSettings:
+    path = _path(root, section.classifier_data)
+    if not path.is_file():
+        raise TrainingDataError(
+            "mlops:text.classifierData", f"{_shown(root, path)} does not exist or is not a file; check the path"
+        )
+    report = validate_classifier(path)
+    if report.problems:
+        more = len(report.problems) - 1
+        suffix = f" ({more} more problem{'s' if more > 1 else ''} in the training data)" if more else ""
+        first = str(report.problems[0]).replace(str(path), _shown(root, path), 1)
+        raise TrainingDataError("mlops:text.classifierData", first + suffix)
+    return ClassifierSettings(path, classifier_version_name(path), dict(report.examples_per_type))

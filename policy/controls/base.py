@@ -98,6 +98,7 @@ TAGGABLE = frozenset(
         tokens.SNS_TOPIC,
         SCALABLE_TARGET,
         "aws:comprehend/entityRecognizer:EntityRecognizer",
+        "aws:comprehend/documentClassifier:DocumentClassifier",
     }
 )
 

@@ -212,7 +212,7 @@ def test_unknown_text_key_names_the_nearest(plan_for: PlanFor) -> None:
         plan_for("prod", **{"mlops:text.anotations": "x.csv"})
     assert str(raised.value) == (
         "[mlops:text.anotations] is not a known setting in Pulumi.prod.yaml; did you mean annotations? "
-        "Known: annotations, documents, enabled, entityList, entityTypes, languageCode"
+        "Known: annotations, classifier, classifierData, documents, enabled, entityList, entityTypes, languageCode"
     )
 
 
@@ -280,4 +280,47 @@ def test_too_few_examples_of_a_type_fails_the_plan(tmp_path: Path, plan_for: Pla
     assert str(raised.value) == (
         f"[mlops:text.annotations] {annotations}:25: entity type SPECIES has 24 valid annotations; Comprehend needs "
         "at least 25 per entity type; annotate more mentions"
+    )
+
+
+def test_the_optional_classifier_follows_the_recognizer_pattern(plan_for: PlanFor) -> None:
+    assert "textClassifierArn" not in plan_for("prod").outputs
+    plan = plan_for("prod", **{"mlops:text.classifier": True})
+    key_arn = plan.one(tokens.KMS_KEY).state["arn"]
+    bucket = plan.one(tokens.S3_BUCKET, "sagemaker-mlops-prod-artifacts").state["bucket"]
+    upload = plan.one(tokens.S3_OBJECT, "sagemaker-mlops-prod-text-training-classifier")
+    assert upload.inputs["key"] == f"text/training/{sha256(DATA / 'classifier.csv')}/classifier.csv"
+    assert (upload.inputs["serverSideEncryption"], upload.inputs["kmsKeyId"]) == ("aws:kms", key_arn)
+    classifier = plan.one(tokens.COMPREHEND_DOCUMENT_CLASSIFIER)
+    assert classifier.inputs == {
+        "name": "sagemaker-mlops-prod-text-classes",
+        "versionName": "v-afda356036ff3c29",
+        "mode": "MULTI_CLASS",
+        "languageCode": "en",
+        "dataAccessRoleArn": plan.one(tokens.IAM_ROLE, "sagemaker-mlops-prod-text-role").state["arn"],
+        "modelKmsKeyId": key_arn,
+        "volumeKmsKeyId": key_arn,
+        "inputDataConfig": {"dataFormat": "COMPREHEND_CSV", "s3Uri": f"s3://{bucket}/{upload.inputs['key']}"},
+        "outputDataConfig": {"s3Uri": f"s3://{bucket}/text/output/classifier/", "kmsKeyId": key_arn},
+        "tags": plan.one(tokens.SAGEMAKER_ENDPOINT).inputs["tags"],
+    }
+    assert {plan.by_urn(urn).name for urn in classifier.dependencies} >= {
+        "sagemaker-mlops-prod-text-role-policy",
+        "sagemaker-mlops-prod-text-training-classifier",
+    }
+    assert plan.outputs["textClassifierArn"] == (
+        f"arn:aws:comprehend:us-east-1:{FAKE_ACCOUNT_ID}:document-classifier/sagemaker-mlops-prod-text-classes"
+        "/version/v-afda356036ff3c29"
+    )
+
+
+def test_broken_classifier_data_fails_the_plan(tmp_path: Path, plan_for: PlanFor) -> None:
+    rows = (DATA / "classifier.csv").read_text(encoding="utf-8").splitlines()
+    broken = tmp_path / "classifier.csv"
+    broken.write_text("\n".join([*rows[:4], "TORGERSEN,An Adelie penguin,with a comma", *rows[4:]]) + "\n")
+    with pytest.raises(ConfigError) as raised:
+        plan_for("prod", **{"mlops:text.classifier": True, "mlops:text.classifierData": str(broken)})
+    assert str(raised.value) == (
+        f"[mlops:text.classifierData] {broken}:5: has 3 columns; each row is LABEL,text "
+        "(quote a text that contains commas)"
     )

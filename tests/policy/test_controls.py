@@ -421,6 +421,18 @@ def test_each_policy_catches_its_mutation(graphs: Graphs, case: Case) -> None:
     assert new_violations(graphs.plan(case.stack), *case.edits) == list(case.expected)
 
 
+def test_the_classifier_keys_are_checked_too(graphs: Graphs) -> None:
+    plan = graphs.plan("prod", **{"mlops:text.classifier": True})
+    assert found(*views(plan)) == []
+    assert new_violations(plan, (f"{P}-text-classifier", deleter("modelKmsKeyId"))) == [
+        (
+            "comprehend-models-use-stack-key",
+            f"{P}-text-classifier",
+            f"{P}-text-classifier: modelKmsKeyId is not set: the trained model is encrypted with an AWS key",
+        )
+    ]
+
+
 def test_every_policy_has_a_mutation_case() -> None:
     assert sorted({c.policy for c in CASES}) == sorted(c.name for c in CONTROLS)
 
@@ -520,6 +532,8 @@ def test_inputs_reach_policies_in_camel_case(graphs: Graphs) -> None:
 
 def test_taggable_list_matches_the_pulumi_aws_sdk(graphs: Graphs) -> None:
     declared = {r.type for stack in snapshot.STACKS for r in graphs.plan(stack).resources if r.custom}
+    # The optional document classifier is off in every stack file.
+    declared |= {r.type for r in graphs.plan("prod", **{"mlops:text.classifier": True}).resources if r.custom}
     accepts_tags = set()
     for type_token in declared:
         module, cls = type_token.split(":")[1].split("/")[0], type_token.split(":")[2]

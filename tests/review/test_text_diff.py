@@ -39,7 +39,7 @@ def test_changed_training_data_is_a_new_version_in_the_plan_diff(tmp_path: Path,
     assert [(c.old, c.new) for c in recognizer.changes] == [(EXAMPLE_VERSION, new_version)]
     assert recognizer.reason == (
         f"a retrain: new version {new_version} is trained beside {EXAMPLE_VERSION} (billed training, hours); "
-        "the old version stays until the recognizer is deleted"
+        "the old version stays until the model is deleted"
     )
     assert [c.display_path for c in recognizer.changes] == ["versionName"]
     assert [c.display_path for c in result.outputs] == ["textRecognizerArn"]

@@ -1,4 +1,4 @@
-"""Comprehend: the custom entity recognizer (CreateEntityRecognizer, as the provider publishes a version).
+"""Comprehend: the custom entity recognizer and document classifier (Create*, as the provider publishes a version).
 
 moto stores the recognizer as given and reports it TRAINED at once (no training runs); the checks read
 back what it stored: the version name, the data-access role, both KMS keys and the input data config.
@@ -35,6 +35,53 @@ def entity_recognizer(gw: Gateway, r: Declared) -> tuple[str, State]:
     )
     arn = str(response["EntityRecognizerArn"])
     return arn, r.state(arn=arn)
+
+
+def document_classifier(gw: Gateway, r: Declared) -> tuple[str, State]:
+    params = api_params(
+        "comprehend",
+        "CreateDocumentClassifier",
+        r.inputs,
+        where=r.where,
+        renames={"name": "DocumentClassifierName"},
+        skip=("tags",),
+    )
+    tags = r.inputs.get("tags") or {}
+    if tags:
+        params["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    response = emulated(
+        gw.send("comprehend", "CreateDocumentClassifier", params, r.where), r, "comprehend:CreateDocumentClassifier"
+    )
+    arn = str(response["DocumentClassifierArn"])
+    return arn, r.state(arn=arn)
+
+
+def _classifier(report: RehearsalReport, client: ClientFactory, checks: Checks) -> None:
+    declared = resources_of(report, tokens.COMPREHEND_DOCUMENT_CLASSIFIER)
+    if not declared:
+        return
+    inputs: dict[str, Any] = dict(declared[0].inputs)
+    label = f"classifier {inputs['name']}"
+    with checks.reading(label):
+        found = client("comprehend").describe_document_classifier(
+            DocumentClassifierArn=str(report.outputs["textClassifierArn"])
+        )["DocumentClassifierProperties"]
+        # moto 5.2.5's DescribeDocumentClassifier leaves out VersionName and OutputDataConfig: the version is
+        # read from the ARN it returns, the output configuration is reported as not held.
+        checks.equal(
+            f"{label}: version (from its ARN), mode and data-access role",
+            [str(found["DocumentClassifierArn"]).rsplit("/", 1)[-1], found["Mode"], found["DataAccessRoleArn"]],
+            [inputs["versionName"], "MULTI_CLASS", report.outputs["textDataAccessRoleArn"]],
+        )
+        checks.equal(
+            f"{label}: model and volume keys are the stack key",
+            [found["ModelKmsKeyId"], found["VolumeKmsKeyId"]],
+            [report.outputs["kmsKeyArn"]] * 2,
+        )
+        checks.equal(f"{label}: training file", found["InputDataConfig"]["S3Uri"], inputs["inputDataConfig"]["s3Uri"])
+        checks.not_emulated(
+            f"{label}: output location and key", "validated, not emulated: moto does not return OutputDataConfig"
+        )
 
 
 def _recognizer(report: RehearsalReport, client: ClientFactory, checks: Checks) -> None:
@@ -95,6 +142,9 @@ def _recognizer(report: RehearsalReport, client: ClientFactory, checks: Checks) 
             )
 
 
-HANDLERS: dict[str, Handler] = {tokens.COMPREHEND_ENTITY_RECOGNIZER: entity_recognizer}
+HANDLERS: dict[str, Handler] = {
+    tokens.COMPREHEND_ENTITY_RECOGNIZER: entity_recognizer,
+    tokens.COMPREHEND_DOCUMENT_CLASSIFIER: document_classifier,
+}
 
-CHECKS: tuple[Verifier, ...] = (_recognizer,)
+CHECKS: tuple[Verifier, ...] = (_recognizer, _classifier)
