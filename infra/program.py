@@ -58,7 +58,12 @@ def build() -> dict[str, Any]:
         "deployerPolicy": iam.deployer_policy_json(ctx, role),
         # The custom entity recognizer's version ARN and the role Comprehend assumes (mlops:text).
         **(
-            {"textRecognizerArn": recognition.recognizer_arn, "textDataAccessRoleArn": recognition.role_arn}
+            {
+                "textRecognizerArn": recognition.recognizer_arn,
+                "textDataAccessRoleArn": recognition.role_arn,
+                # Attach beside deployerPolicy: the deployer passes the data-access role to Comprehend.
+                "textDeployerPolicy": recognition.deployer_policy_json,
+            }
             if recognition is not None
             else {}
         ),

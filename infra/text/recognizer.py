@@ -47,6 +47,23 @@ class EntityRecognitionArgs:
     read_prefixes: tuple[str, ...] = ()
 
 
+def deployer_policy(role_arn: str) -> dict[str, object]:
+    """What the identity running ``pulumi up`` needs beyond Comprehend CRUD: CreateEntityRecognizer (and
+    CreateDocumentClassifier) pass the data-access role to Comprehend, which IAM checks as iam:PassRole."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PassDataAccessRoleToComprehend",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": role_arn,
+                "Condition": {"StringEquals": {"iam:PassedToService": iam.COMPREHEND_PRINCIPAL}},
+            }
+        ],
+    }
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -171,4 +188,5 @@ class EntityRecognition(pulumi.ComponentResource):
             )
         self.recognizer_arn = self.recognizer.arn
         self.role_arn = self.role.arn
+        self.deployer_policy_json = self.role.arn.apply(lambda arn: json.dumps(deployer_policy(arn)))
         self.register_outputs({"recognizer_arn": self.recognizer_arn, "role_arn": self.role_arn})

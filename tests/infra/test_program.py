@@ -403,7 +403,7 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         "region",
         "rollbackAlarmNames",
         "servingImage",
-        *(["textDataAccessRoleArn", "textRecognizerArn"] if stack != "dev" else []),
+        *(["textDataAccessRoleArn", "textDeployerPolicy", "textRecognizerArn"] if stack != "dev" else []),
         "variantName",
     ]
     assert outputs["endpointName"] == f"sagemaker-mlops-{stack}"

@@ -123,6 +123,18 @@ def test_recognizer_role_and_training_files_exactly(stack: str, plan_for: PlanFo
         f"arn:aws:comprehend:us-east-1:{FAKE_ACCOUNT_ID}:entity-recognizer/{prefix}-text-entities/version/{EXAMPLE_VERSION}"
     )
     assert plan.outputs["textDataAccessRoleArn"] == role.state["arn"]
+    assert json.loads(plan.outputs["textDeployerPolicy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PassDataAccessRoleToComprehend",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": role.state["arn"],
+                "Condition": {"StringEquals": {"iam:PassedToService": "comprehend.amazonaws.com"}},
+            }
+        ],
+    }
 
 
 def test_the_key_policy_lets_the_data_access_role_use_the_key(plan_for: PlanFor) -> None:
