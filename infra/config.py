@@ -73,7 +73,7 @@ AWS_KEYS = (
     "retryMode",
 )
 # Keys whose value is a structure (JSON-encoded by the CLI) or a boolean; the rest are plain strings.
-_STRUCTURED = ("endpoint", "rollout", "autoscaling", "alarms", "monitoring", "tags", "text")
+_STRUCTURED = ("endpoint", "rollout", "autoscaling", "alarms", "monitoring", "tags", "applications", "text")
 _BOOLEAN = ("retainData",)
 
 # The platform's own tags, on every resource; AWS allows 50 tags per resource.
@@ -164,6 +164,74 @@ class MonitoringSection(_Section):
     data_quality_schedule: Schedule
 
 
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+
+
+class ApplicationSettings(_Section):
+    """``mlops:applications``: the scoring function, the HTTP API and their function."""
+
+    log_retention_days: int
+    # Lambda: 128 MB to 10,240 MB; up to 900 s. The scoring handler stops 30 s before its timeout.
+    scoring_memory_mb: Annotated[int, Field(ge=128, le=10240)] = 1024
+    scoring_timeout_seconds: Annotated[int, Field(ge=60, le=900)] = 900
+    # Concurrent requests one endpoint instance sustains (the load test's "sustainable concurrency per
+    # instance"); realtime endpoints only, a serverless endpoint states mlops:endpoint.maxConcurrency.
+    endpoint_concurrency_per_instance: Annotated[int, Field(ge=1, le=1000)] | None = None
+    # The share of the endpoint's capacity batch scoring may take; online callers keep the rest.
+    scoring_concurrency_share: Annotated[float, Field(ge=0.05, le=1.0)] = 0.5
+    api_memory_mb: Annotated[int, Field(ge=128, le=10240)] = 512
+    # API Gateway HTTP APIs wait at most 30 s for an integration: the function must answer before that.
+    api_timeout_seconds: Annotated[int, Field(ge=1, le=29)] = 29
+    throttling_rate_limit: Annotated[float, Field(ge=1.0, le=10_000.0)]
+    throttling_burst_limit: Annotated[int, Field(ge=1, le=5000)]
+    cors_allow_origins: Endpoints = ()
+    # The JWT authorizer (staging and prod); dev authorizes with AWS_IAM (SigV4) instead.
+    jwt_issuer: str | None = None
+    jwt_audience: Endpoints = ()
+    latency_alarm_ms: Annotated[float, Field(ge=1.0, le=30_000.0)] = 1000.0
+    # The model's manifest.json, for an s3:// artifact (a local artifact carries its own).
+    manifest: str | None = None
+
+    @property
+    def jwt(self) -> bool:
+        return self.jwt_issuer is not None
+
+
+# Per environment, as data: dev keeps logs briefly and throttles low; prod keeps a year.
+APPLICATION_DEFAULTS: dict[Environment, dict[str, Any]] = {
+    "dev": {"logRetentionDays": 14, "throttlingRateLimit": 10.0, "throttlingBurstLimit": 20},
+    "staging": {"logRetentionDays": 30, "throttlingRateLimit": 50.0, "throttlingBurstLimit": 100},
+    "prod": {"logRetentionDays": 365, "throttlingRateLimit": 100.0, "throttlingBurstLimit": 200},
+}
+# Realtime endpoints without a measured value: 4 concurrent requests per instance (2 workers x 2).
+DEFAULT_CONCURRENCY_PER_INSTANCE = 4
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
 class _Keys(_Section):
     """The ``mlops:`` namespace: every top-level key the program reads."""
 
@@ -178,6 +246,7 @@ class _Keys(_Section):
     retain_data: bool | None = None
     tags: dict[str, str] = {}
     text: dict[str, Any] = {}
+    applications: dict[str, Any] = {}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -241,6 +310,8 @@ class StackConfig:
     secret_keys: frozenset[str] = frozenset()
     # The custom entity recognizer (mlops:text), its training data checked; None when the stack has none.
     text: TextSettings | None = None
+    # ``mlops:applications``; None only for a StackConfig built by hand (the loader always sets it).
+    applications: ApplicationSettings | None = None
 
     @property
     def resource_prefix(self) -> str:
@@ -513,6 +584,56 @@ def _alarms(env: Environment, raw: dict[str, Any], file: str) -> AlarmSettings:
     return s
 
 
+def _applications(env: Environment, endpoint: EndpointSettings, raw: dict[str, Any], file: str) -> ApplicationSettings:
+    key = "mlops:applications"
+    if endpoint.serverless and "endpointConcurrencyPerInstance" in raw:
+        raise ConfigError(
+            f"{key}.endpointConcurrencyPerInstance",
+            "applies only to a realtime endpoint; a serverless endpoint's capacity is mlops:endpoint.maxConcurrency",
+        )
+    defaults = dict(APPLICATION_DEFAULTS[env])
+    if not endpoint.serverless:
+        defaults["endpointConcurrencyPerInstance"] = DEFAULT_CONCURRENCY_PER_INSTANCE
+    s = _validated(ApplicationSettings, key, {**defaults, **raw}, file)
+    if s.log_retention_days not in LOG_RETENTION_DAYS:
+        raise ConfigError(
+            f"{key}.logRetentionDays",
+            f"must be one of CloudWatch Logs' retention periods ({', '.join(map(str, LOG_RETENTION_DAYS))}), "
+            f"got {s.log_retention_days}",
+        )
+    if env == "dev":
+        for field, value in (("jwtIssuer", s.jwt_issuer), ("jwtAudience", s.jwt_audience)):
+            if value:
+                raise ConfigError(f"{key}.{field}", "applies only to staging and prod; dev authorizes with AWS_IAM")
+    else:
+        if s.jwt_issuer is None:
+            raise ConfigError(
+                f"{key}.jwtIssuer",
+                f"is required in {env} (the HTTP API's JWT authorizer): "
+                f"pulumi config set --path '{key}.jwtIssuer' https://<your identity provider>",
+            )
+        if not _HTTPS_URL.match(s.jwt_issuer):
+            raise ConfigError(f"{key}.jwtIssuer", f"must be an https:// URL, got {_described(s.jwt_issuer)}")
+        if not s.jwt_audience:
+            raise ConfigError(
+                f"{key}.jwtAudience",
+                f"is required in {env} (the client ids the JWT authorizer accepts): "
+                f"pulumi config set --path '{key}.jwtAudience[0]' <client id>",
+            )
+    for index, origin in enumerate(s.cors_allow_origins):
+        if origin == "*":
+            if env == "prod":
+                raise ConfigError(
+                    f"{key}.corsAllowOrigins", "must not be * in prod; list the web applications' origins"
+                )
+        elif not _ORIGIN.match(origin):
+            raise ConfigError(
+                f"{key}.corsAllowOrigins",
+                f"item {index} must be an origin such as https://app.example.org (no path), got {_described(origin)}",
+            )
+    return s
+
+
 def _masked(value: str) -> str:
     """Enough of a possibly secret value to recognise it, never all of it."""
     return f"{value[:12]}..." if len(value) > 12 else "..."
@@ -699,6 +820,7 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
         raise ConfigError("mlops:retainData", "must be true in prod: buckets and key are protected from deletion")
     tags = _tags(project, stack, env, raw.get("tags"), file)
     text = _text(env, raw.get("text"), file)
+    applications = _applications(env, endpoint, _mapping("mlops:applications", raw.get("applications")), file)
 
     # Region capability, at config time: the images this stack deploys must exist in the region.
     images.sklearn_serving_image(region, artifact.serving_image_version)
@@ -721,4 +843,5 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
         monitoring=_monitoring_settings(env, endpoint, alarms),
         secret_keys=secret_keys,
         text=text,
+        applications=applications,
     )

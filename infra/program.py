@@ -12,12 +12,12 @@ from typing import Any
 import pulumi_aws as aws
 
 from infra import config, observability
+from infra.applications import builder as applications
 from infra.context import StackContext
 from infra.iam import builder as iam
 from infra.model import builder as model
 from infra.scaling import builder as scaling
 from infra.serving import builder as serving
-from infra.serving.invocation import invocation_command
 from infra.storage import builder as storage
 from infra.text import builder as text
 
@@ -33,6 +33,8 @@ def build() -> dict[str, Any]:
     scaling.build(ctx, endpoint)
     dashboard = observability.build_endpoint_monitoring(ctx, alerting, endpoint, store, role, release)
     recognition = text.build(ctx, store)
+    apps = applications.build(ctx, store, alerting.notify_actions)
+    invoke = applications.invoke_command(ctx.config, apps.manifest)
 
     region = ctx.region
     return {
@@ -54,7 +56,7 @@ def build() -> dict[str, Any]:
         # Every alarm of the endpoint is named with this prefix (`python -m monitoring status --stack`).
         "alarmNamePrefix": f"{ctx.endpoint_name}-",
         "dashboardName": dashboard.dashboard_name,
-        "invokeCommand": endpoint.endpoint_name.apply(lambda name: invocation_command(name, region)),
+        "invokeCommand": endpoint.endpoint_name.apply(invoke),
         "deployerPolicy": iam.deployer_policy_json(ctx, role),
         # The custom entity recognizer's version ARN and the role Comprehend assumes (mlops:text).
         **(
@@ -72,4 +74,10 @@ def build() -> dict[str, Any]:
             if recognition is not None and recognition.classifier is not None
             else {}
         ),
+        # The client library picks the payload limit from it (6 MB realtime, 4 MB serverless).
+        "endpointType": ctx.config.endpoint.type,
+        "predictUrl": apps.api.url,
+        "predictFunctionName": apps.api.function_name,
+        "scoringFunctionName": apps.scoring.function_name,
+        "scoringDeadLetterQueueUrl": apps.scoring.queue_url,
     }

@@ -61,6 +61,10 @@ class StateMocks(pulumi.runtime.Mocks):
             "aws:cloudwatch/metricAlarm:MetricAlarm": f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}",
             "aws:cloudwatch/compositeAlarm:CompositeAlarm": f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}",
             "aws:cloudwatch/dashboard:Dashboard": f"arn:aws:cloudwatch::{account}:dashboard/{name}",
+            tokens.LAMBDA_FUNCTION: f"arn:aws:lambda:{region}:{account}:function:{name}",
+            tokens.SQS_QUEUE: f"arn:aws:sqs:{region}:{account}:{name}",
+            tokens.LOG_GROUP: f"arn:aws:logs:{region}:{account}:log-group:{name}",
+            tokens.HTTP_API: f"arn:aws:apigateway:{region}::/apis/{name}",
         }
         return formats.get(type_token, f"arn:aws:{_service(type_token)}:{region}:{account}:{kind.lower()}/{name}")
 
@@ -97,8 +101,24 @@ class StateMocks(pulumi.runtime.Mocks):
             arn = f"arn:aws:comprehend:{self.region}:{self.account_id}:{kind}/{name}/version/{version}"
             state.update(arn=arn)
             return arn, state
+        if t in (tokens.HTTP_API, tokens.HTTP_API_INTEGRATION, tokens.HTTP_API_ROUTE, tokens.HTTP_API_AUTHORIZER):
+            # API Gateway ids are 10 lower-case alphanumerics it generates.
+            api_id = hashlib.sha256(args.name.encode()).hexdigest()[:10]
+            state.update(id=api_id, arn=self.arn(t, api_id))
+            if t == tokens.HTTP_API:
+                state.update(
+                    apiEndpoint=f"https://{api_id}.execute-api.{self.region}.amazonaws.com",
+                    executionArn=f"arn:aws:execute-api:{self.region}:{self.account_id}:{api_id}",
+                )
+            return api_id, state
         name = inputs.get("name") or autoname(args.name, inputs)
         state.update(name=name, arn=self.arn(t, name))
+        if t == tokens.LAMBDA_FUNCTION:
+            state["invokeArn"] = (
+                f"arn:aws:apigateway:{self.region}:lambda:path/2015-03-31/functions/{state['arn']}/invocations"
+            )
+        if t == tokens.SQS_QUEUE:
+            state["url"] = f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{name}"
         if t == tokens.IAM_ROLE:
             state["uniqueId"] = "AROA" + hashlib.sha256(name.encode()).hexdigest()[:17].upper()
         return name, state

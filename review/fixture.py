@@ -43,7 +43,43 @@ MEMBERS = {
     "code/inference.py": b"# stand-in: infra only checks that the serving code is packed\n",
     "model.joblib": b"stand-in model bytes",
 }
-BASELINE = {"statistics.json": '{"version": 0.0}\n', "constraints.json": '{"version": 0.0}\n'}
+# Model Monitor's statistics format, reduced to what the example request reads (means, most frequent
+# category) and the values `make train` measures on the penguins data.
+_STATISTICS = {
+    "version": 0.0,
+    "features": [
+        {
+            "name": "island",
+            "inferred_type": "String",
+            "string_statistics": {
+                "distribution": {
+                    "categorical": {
+                        "buckets": [
+                            {"value": "Biscoe", "count": 168},
+                            {"value": "Dream", "count": 124},
+                            {"value": "Torgersen", "count": 52},
+                        ]
+                    }
+                }
+            },
+        },
+        {"name": "bill_length_mm", "inferred_type": "Fractional", "numerical_statistics": {"mean": 43.92}},
+        {"name": "bill_depth_mm", "inferred_type": "Fractional", "numerical_statistics": {"mean": 17.15}},
+        {"name": "flipper_length_mm", "inferred_type": "Integral", "numerical_statistics": {"mean": 200.92}},
+        {"name": "body_mass_g", "inferred_type": "Integral", "numerical_statistics": {"mean": 4201.75}},
+        {
+            "name": "sex",
+            "inferred_type": "String",
+            "string_statistics": {
+                "distribution": {
+                    "categorical": {"buckets": [{"value": "male", "count": 168}, {"value": "female", "count": 165}]}
+                }
+            },
+        },
+        {"name": "year", "inferred_type": "Integral", "numerical_statistics": {"mean": 2008.03}},
+    ],
+}
+BASELINE = {"statistics.json": json.dumps(_STATISTICS) + "\n", "constraints.json": '{"version": 0.0}\n'}
 
 
 def write_artifact(

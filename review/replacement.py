@@ -102,6 +102,23 @@ RULES: dict[str, ReplacementRule] = {
     tokens.SCALING_POLICY: ReplacementRule(
         ("name", "resourceId", "scalableDimension", "serviceNamespace"), "name", "appautoscaling/policy.go"
     ),
+    # Applications ---------------------------------------------------------------------------------
+    tokens.LAMBDA_FUNCTION: ReplacementRule(("name", "packageType"), "name", "lambda/function.go"),
+    # A permission is one statement of the function's resource policy: any change is a new statement.
+    tokens.LAMBDA_PERMISSION: ReplacementRule(EVERY_INPUT, "statementId", "lambda/permission.go"),
+    tokens.LAMBDA_EVENT_INVOKE_CONFIG: ReplacementRule(
+        ("functionName", "qualifier"), None, "lambda/function_event_invoke_config.go"
+    ),
+    tokens.S3_BUCKET_NOTIFICATION: ReplacementRule(("bucket",), None, "s3/bucket_notification.go"),
+    tokens.SQS_QUEUE: ReplacementRule(("name", "namePrefix", "fifoQueue"), "name", "sqs/queue.go"),
+    tokens.LOG_GROUP: ReplacementRule(("name", "namePrefix", "logGroupClass"), "name", "logs/group.go"),
+    tokens.HTTP_API: ReplacementRule(("protocolType",), None, "apigatewayv2/api.go"),
+    tokens.HTTP_API_INTEGRATION: ReplacementRule(
+        ("apiId", "integrationType", "integrationSubtype"), None, "apigatewayv2/integration.go"
+    ),
+    tokens.HTTP_API_AUTHORIZER: ReplacementRule(("apiId",), None, "apigatewayv2/authorizer.go"),
+    tokens.HTTP_API_ROUTE: ReplacementRule(("apiId",), None, "apigatewayv2/route.go"),
+    tokens.HTTP_API_STAGE: ReplacementRule(("apiId", "name"), "name", "apigatewayv2/stage.go"),
 }
 
 

@@ -49,7 +49,7 @@ def log_bucket_policy(bucket_arn: str, account_id: str, source_bucket_arns: Sequ
 
 
 def kms_key_policy(account_id: str, region: str) -> Document:
-    """The project key: administered through IAM in this account; CloudWatch may use it for SNS.
+    """The project key: administered through IAM in this account; CloudWatch may use it for SNS and Logs.
 
     CloudWatch alarms publish to an SNS topic encrypted with this key, which requires the key policy
     itself (not IAM) to let ``cloudwatch.amazonaws.com`` generate data keys and decrypt.
@@ -69,5 +69,17 @@ def kms_key_policy(account_id: str, region: str) -> Document:
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
             "Resource": "*",
             "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
+        {
+            # The functions' and the HTTP API's log groups are encrypted with this key: CloudWatch Logs
+            # uses it as its regional service principal, only for log groups of this account.
+            "Sid": "CloudWatchLogsEncryptLogGroups",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            "Resource": "*",
+            "Condition": {
+                "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:log-group:*"}
+            },
         },
     )

@@ -43,6 +43,7 @@ from offline.rehearsal.gateway import Declared, Handler, State
 from offline.rehearsal.report import COMPONENT, CREATED, VALIDATED_NOT_EMULATED, RehearsalReport, ResourceOutcome
 from offline.rehearsal.requests import EmulatorRejectedError, RehearsalError, UnsupportedResourceTypeError, validate
 from offline.rehearsal.services import HANDLERS, verify
+from offline.rehearsal.services.lambda_ import configure_no_docker
 
 # moto's module for a botocore service name, where the two differ.
 _MOTO_MODULES = {"application-autoscaling": "applicationautoscaling"}
@@ -175,6 +176,8 @@ def rehearse(
     # Imported late: the program imports the SageMaker SDK's image catalogue, which is slow to load.
     from infra.program import build
 
+    # moto runs Lambda code only in Docker; without it, invocations answer a stub (see services/lambda_.py).
+    configure_no_docker(endpoint_url)
     merged = dict(overrides or {})
     if artifact is not None:
         merged["mlops:artifact"] = str(artifact)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from policy.controls import comprehend, iam, platform, s3, sagemaker
+from policy.controls import applications, comprehend, iam, platform, s3, sagemaker
 from policy.controls.base import TAGGABLE, Control, Resource, Violation
 
 __all__ = ["CONTROLS", "TAGGABLE", "Control", "Resource", "Violation", "evaluate"]
@@ -35,6 +35,7 @@ CONTROLS: tuple[Control, ...] = (
     *sagemaker.CONTROLS,
     *iam.CONTROLS,
     *platform.CONTROLS,
+    *applications.CONTROLS,
     *comprehend.CONTROLS,
 )
 

@@ -99,6 +99,11 @@ TAGGABLE = frozenset(
         SCALABLE_TARGET,
         "aws:comprehend/entityRecognizer:EntityRecognizer",
         "aws:comprehend/documentClassifier:DocumentClassifier",
+        tokens.LAMBDA_FUNCTION,
+        tokens.SQS_QUEUE,
+        tokens.LOG_GROUP,
+        tokens.HTTP_API,
+        tokens.HTTP_API_STAGE,
     }
 )
 

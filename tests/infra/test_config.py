@@ -63,8 +63,15 @@ def test_environment_defaults_per_stack(artifact: Path) -> None:
 @pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
 def test_every_environments_built_in_defaults_pass_validation(environment: str, artifact: Path) -> None:
     """A stack file naming only its environment gets the defaults of ARCHITECTURE.md's table, and they are valid."""
+    # Staging and prod have no default identity provider: the JWT issuer and audience are the stack's.
+    jwt = {"jwtIssuer": "https://issuer.example.org", "jwtAudience": ["web"]} if environment != "dev" else {}
     pulumi.runtime.set_all_config(
-        {"aws:region": "us-east-1", "mlops:environment": environment, "mlops:artifact": str(artifact)}
+        {
+            "aws:region": "us-east-1",
+            "mlops:environment": environment,
+            "mlops:artifact": str(artifact),
+            **({"mlops:applications": json.dumps(jwt)} if jwt else {}),
+        }
     )
     cfg = config.load(project="sagemaker-mlops", stack=f"bare-{environment}")
     expected = {

@@ -209,6 +209,7 @@ def test_kms_key_policy_lets_cloudwatch_publish_to_encrypted_topics() -> None:
     assert [s["Sid"] for s in document["Statement"]] == [
         "AccountAdministersKeyThroughIam",
         "CloudWatchAlarmsPublishToEncryptedTopic",
+        "CloudWatchLogsEncryptLogGroups",
     ]
     assert document["Statement"][0]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
     assert document["Statement"][1] == {
@@ -218,6 +219,18 @@ def test_kms_key_policy_lets_cloudwatch_publish_to_encrypted_topics() -> None:
         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
         "Resource": "*",
         "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+    }
+    # CloudWatch Logs encrypts the functions' and the API's log groups: its regional principal, this
+    # account's log groups only (the encryption context CloudWatch Logs sends names the group).
+    assert document["Statement"][2] == {
+        "Sid": "CloudWatchLogsEncryptLogGroups",
+        "Effect": "Allow",
+        "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
+        "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        "Resource": "*",
+        "Condition": {
+            "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:*"}
+        },
     }
 
 

@@ -34,8 +34,8 @@ BUCKET_TYPES = {
 }
 COMMON = {
     **BUCKET_TYPES,
-    tokens.IAM_ROLE: 1,
-    tokens.IAM_ROLE_POLICY: 1,
+    tokens.IAM_ROLE: 3,
+    tokens.IAM_ROLE_POLICY: 3,
     tokens.KMS_ALIAS: 1,
     tokens.KMS_KEY: 1,
     tokens.SAGEMAKER_ENDPOINT: 1,
@@ -50,6 +50,24 @@ COMMON = {
     "mlops:serving:InferenceEndpoint": 1,
     "mlops:storage:ArtifactStore": 1,
 }
+# The scoring function and the HTTP API (tests/infra/test_applications.py asserts their inputs).
+APPLICATIONS = {
+    tokens.LAMBDA_FUNCTION: 2,
+    tokens.LAMBDA_PERMISSION: 2,
+    tokens.LAMBDA_EVENT_INVOKE_CONFIG: 1,
+    tokens.S3_BUCKET_NOTIFICATION: 1,
+    tokens.SQS_QUEUE: 1,
+    tokens.LOG_GROUP: 3,
+    tokens.HTTP_API: 1,
+    tokens.HTTP_API_INTEGRATION: 1,
+    tokens.HTTP_API_ROUTE: 1,
+    tokens.HTTP_API_STAGE: 1,
+    "mlops:applications:ScoringFunction": 1,
+    "mlops:applications:HttpApi": 1,
+    "mlops:applications:LambdaFunction": 2,
+}
+# Errors and throttles of both functions, the queue's depth, the API's 5xx and latency.
+APPLICATION_ALARMS = 7
 REALTIME = {
     tokens.SCALING_POLICY: 1,
     tokens.SCALABLE_TARGET: 1,
@@ -64,16 +82,17 @@ REALTIME = {
 # two training files (documents, annotations) beside the three release objects.
 TEXT = {
     tokens.COMPREHEND_ENTITY_RECOGNIZER: 1,
-    tokens.IAM_ROLE: 2,
-    tokens.IAM_ROLE_POLICY: 2,
-    tokens.S3_OBJECT: 5,
+    tokens.IAM_ROLE: COMMON[tokens.IAM_ROLE] + 1,
+    tokens.IAM_ROLE_POLICY: COMMON[tokens.IAM_ROLE_POLICY] + 1,
+    tokens.S3_OBJECT: REALTIME[tokens.S3_OBJECT] + 2,
     "mlops:text:EntityRecognition": 1,
 }
 EXPECTED_COUNTS = {
     "dev": {
         **COMMON,
+        **APPLICATIONS,
         tokens.S3_OBJECT: 1,
-        tokens.METRIC_ALARM: 6,
+        tokens.METRIC_ALARM: 6 + APPLICATION_ALARMS,
         tokens.SNS_TOPIC: 1,
         tokens.SNS_TOPIC_POLICY: 1,
         "mlops:monitoring:Notifications": 1,
@@ -82,7 +101,9 @@ EXPECTED_COUNTS = {
         **COMMON,
         **REALTIME,
         **TEXT,
-        tokens.METRIC_ALARM: 8,
+        **APPLICATIONS,
+        tokens.HTTP_API_AUTHORIZER: 1,
+        tokens.METRIC_ALARM: 8 + APPLICATION_ALARMS,
         tokens.SNS_TOPIC: 1,
         tokens.SNS_TOPIC_POLICY: 1,
         tokens.SNS_SUBSCRIPTION: 1,
@@ -93,7 +114,9 @@ EXPECTED_COUNTS = {
         **REALTIME,
         **TEXT,
         # The catalogue's 8 for an instance-backed endpoint, + the heartbeat, + the data-drift alarm.
-        tokens.METRIC_ALARM: 9,
+        **APPLICATIONS,
+        tokens.HTTP_API_AUTHORIZER: 1,
+        tokens.METRIC_ALARM: 9 + APPLICATION_ALARMS,
         tokens.SNS_TOPIC: 2,
         tokens.SNS_TOPIC_POLICY: 2,
         tokens.SNS_SUBSCRIPTION: 2,
@@ -394,14 +417,19 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         "endpointArn",
         "endpointConfigName",
         "endpointName",
+        "endpointType",
         "executionRoleArn",
         "invokeCommand",
         "kmsKeyArn",
         "logBucket",
         "modelDataUrl",
         "modelName",
+        "predictFunctionName",
+        "predictUrl",
         "region",
         "rollbackAlarmNames",
+        "scoringDeadLetterQueueUrl",
+        "scoringFunctionName",
         "servingImage",
         *(["textDataAccessRoleArn", "textDeployerPolicy", "textRecognizerArn"] if stack != "dev" else []),
         "variantName",
@@ -417,8 +445,9 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         execution_role_arn=outputs["executionRoleArn"],
     )
     assert outputs["servingImage"] == IMAGE
-    role = plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-execution-role")
-    assert outputs["executionRoleArn"] == role.state["arn"]
+    assert (
+        outputs["executionRoleArn"] == plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-execution-role").state["arn"]
+    )
     assert outputs["invokeCommand"].startswith(
         f"aws sagemaker-runtime invoke-endpoint --region us-east-1 --endpoint-name sagemaker-mlops-{stack} "
     )

@@ -121,6 +121,19 @@ def _set_capture_sse_s3(props: dict[str, Any]) -> None:
     props["rules"][0]["applyServerSideEncryptionByDefault"] = {"sseAlgorithm": "AES256"}
 
 
+def _grant_delete_predictions(document: dict[str, Any]) -> None:
+    statement = next(s for s in document["Statement"] if s["Sid"] == "WritePredictions")
+    statement["Action"] = [*statement["Action"], "s3:DeleteObject"]
+
+
+def _invoke_any_endpoint(document: dict[str, Any]) -> None:
+    next(s for s in document["Statement"] if s["Sid"] == "InvokeEndpoint")["Resource"] = "*"
+
+
+def _drop_last_statement(document: dict[str, Any]) -> None:
+    document["Statement"].pop()
+
+
 P, S, D = "sagemaker-mlops-prod", "sagemaker-mlops-staging", "sagemaker-mlops-dev"
 CASES = [
     Case(
@@ -359,6 +372,89 @@ CASES = [
         ((f"{D}-endpoint", deleter("tags", "managed-by")),),
         (("mlops-required-tags", f"{D}-endpoint", "missing tags: managed-by"),),
     ),
+    # Applications: the HTTP API, the functions' roles, their log groups and queue.
+    Case(
+        "mlops-prod-api-authorization",
+        "prod",
+        ((f"{P}-api-predict", setter("authorizationType", value="NONE")),),
+        (
+            (
+                "mlops-prod-api-authorization",
+                f"{P}-api-predict",
+                f"route {P}-api-predict (POST /predict): authorizationType NONE in prod; use JWT or AWS_IAM",
+            ),
+        ),
+    ),
+    Case(
+        "mlops-function-role-documented",
+        "staging",
+        ((f"{S}-scoring-function-policy", edit_document("policy", _grant_delete_predictions)),),
+        (
+            (
+                "mlops-function-role-documented",
+                f"{S}-scoring-function-policy",
+                f"function {S}-scoring: statement WritePredictions allows ['s3:AbortMultipartUpload', "
+                "'s3:DeleteObject', 's3:PutObject'], documented ['s3:AbortMultipartUpload', 's3:PutObject']",
+            ),
+        ),
+    ),
+    Case(
+        "mlops-function-role-documented",
+        "dev",
+        ((f"{D}-api-function-policy", edit_document("policy", _invoke_any_endpoint)),),
+        (
+            (
+                "mlops-function-role-documented",
+                f"{D}-api-function-policy",
+                f"function {D}-predict: statement InvokeEndpoint on ['*'], not one resource of the documented shape",
+            ),
+        ),
+    ),
+    Case(
+        "mlops-function-role-documented",
+        "dev",
+        ((f"{D}-scoring-function-policy", edit_document("policy", _drop_last_statement)),),
+        (
+            (
+                "mlops-function-role-documented",
+                f"{D}-scoring-function-policy",
+                f"function {D}-scoring: statements ['InvokeEndpoint', 'MarkIncomingVersions', 'ReadIncoming', "
+                "'SendToDeadLetterQueue', 'UseStackKey', 'WriteErrorReports', 'WritePredictions'], documented "
+                "['InvokeEndpoint', 'MarkIncomingVersions', 'ReadIncoming', 'SendToDeadLetterQueue', 'UseStackKey', "
+                "'WriteErrorReports', 'WriteOwnLogs', 'WritePredictions']",
+            ),
+        ),
+    ),
+    Case(
+        "cloudwatch.16-log-group-retention-kms",
+        "dev",
+        ((f"{D}-scoring-function-logs", deleter("kmsKeyId")), (f"{D}-api-access-logs", deleter("retentionInDays"))),
+        (
+            (
+                "cloudwatch.16-log-group-retention-kms",
+                f"{D}-api-access-logs",
+                "log group keeps events forever (no retentionInDays)",
+            ),
+            (
+                "cloudwatch.16-log-group-retention-kms",
+                f"{D}-scoring-function-logs",
+                "log group is not encrypted with a KMS key (kmsKeyId)",
+            ),
+        ),
+    ),
+    Case(
+        "sqs.1-queue-encrypted",
+        "prod",
+        ((f"{P}-scoring-function-dlq", deleter("kmsMasterKeyId")),),
+        (
+            (
+                "sqs.1-queue-encrypted",
+                f"{P}-scoring-function-dlq",
+                "queue is not encrypted with a KMS key (kmsMasterKeyId)",
+            ),
+        ),
+    ),
+    # Comprehend: the custom models' keys and the data-access role's trust.
     Case(
         "comprehend-models-use-stack-key",
         "prod",
@@ -537,7 +633,10 @@ def test_taggable_list_matches_the_pulumi_aws_sdk(graphs: Graphs) -> None:
     accepts_tags = set()
     for type_token in declared:
         module, cls = type_token.split(":")[1].split("/")[0], type_token.split(":")[2]
-        resource_class = getattr(importlib.import_module(f"pulumi_aws.{module}"), cls)
+        # `lambda` is a Python keyword: pulumi-aws's module is `lambda_`.
+        resource_class = getattr(
+            importlib.import_module(f"pulumi_aws.{module}_" if module == "lambda" else f"pulumi_aws.{module}"), cls
+        )
         if "tags" in inspect.signature(resource_class._internal_init).parameters:
             accepts_tags.add(type_token)
     assert sorted(accepts_tags - TAGGABLE) == [tokens.S3_OBJECT]

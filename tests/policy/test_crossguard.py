@@ -120,6 +120,8 @@ SECURITY_HUB_IDS = {
     "sagemaker.9-15-monitoring-network-isolation": "SageMaker.9-.15/.20/.22/.25",
     "sagemaker.9-15-monitoring-inter-container-encryption": "SageMaker.9-.15/.20/.22/.25",
     "kms.4-key-rotation": "KMS.4",
+    "cloudwatch.16-log-group-retention-kms": "CloudWatch.16",
+    "sqs.1-queue-encrypted": "SQS.1",
 }
 
 
@@ -138,6 +140,8 @@ def test_controls_without_a_security_hub_id_are_the_projects_own() -> None:
         "iam-sagemaker-trust-source-account",
         "mlops-alarm-dimensions",
         "mlops-blue-green-rollback",
+        "mlops-function-role-documented",
+        "mlops-prod-api-authorization",
         "mlops-prod-capacity",
         "mlops-required-tags",
         "sagemaker-data-capture-kms",

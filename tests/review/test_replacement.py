@@ -30,7 +30,10 @@ def test_every_custom_type_of_every_stack_has_a_rule(graphs: Graphs) -> None:
 
 def _inputs_of(type_token: str) -> set[str]:
     module, _, cls = type_token.split(":")[1].partition("/")[0], None, type_token.split(":")[2]
-    resource_class = getattr(importlib.import_module(f"pulumi_aws.{module}"), cls)
+    # `lambda` is a Python keyword: pulumi-aws's module is `lambda_`.
+    resource_class = getattr(
+        importlib.import_module(f"pulumi_aws.{module}_" if module == "lambda" else f"pulumi_aws.{module}"), cls
+    )
     return set(inspect.signature(resource_class._internal_init).parameters)
 
 

@@ -56,7 +56,7 @@ def test_no_mock_hash_suffix_sha256_or_machine_path_survives(graphs: Graphs) -> 
 
 
 def test_json_documents_are_stored_decoded(graphs: Graphs) -> None:
-    role = next(r for r in graphs.normalised("dev")["resources"] if r["type"] == tokens.IAM_ROLE)
+    role = next(r for r in graphs.normalised("dev")["resources"] if r["name"] == "sagemaker-mlops-dev-execution-role")
     trust = role["inputs"]["assumeRolePolicy"]
     assert list(trust) == [snapshot.JSON_KEY]
     assert trust[snapshot.JSON_KEY]["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
@@ -96,7 +96,7 @@ def test_write_creates_the_file_check_reads(
 ) -> None:
     monkeypatch.setattr(snapshot, "SNAPSHOT_DIR", tmp_path)
     assert snapshot.main(["--write", "--stack", "dev"]) == 0
-    assert capsys.readouterr().out == "wrote snapshots/dev.json (49 resources)\n"
+    assert capsys.readouterr().out == "wrote snapshots/dev.json (78 resources)\n"
     assert json.loads((tmp_path / "dev.json").read_text())["stack"] == "dev"
     assert snapshot.main(["--check", "--stack", "dev"]) == 0
 

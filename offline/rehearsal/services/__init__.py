@@ -6,9 +6,22 @@ from __future__ import annotations
 from offline.rehearsal.gateway import Handler
 from offline.rehearsal.readback import Check, Checks, ClientFactory, Verifier
 from offline.rehearsal.report import RehearsalReport
-from offline.rehearsal.services import appautoscaling, cloudwatch, comprehend, iam, kms, s3, sagemaker, sns
+from offline.rehearsal.services import (
+    apigatewayv2,
+    appautoscaling,
+    cloudwatch,
+    comprehend,
+    iam,
+    kms,
+    lambda_,
+    logs,
+    s3,
+    sagemaker,
+    sns,
+    sqs,
+)
 
-SERVICES = (sagemaker, appautoscaling, cloudwatch, s3, iam, kms, sns, comprehend)
+SERVICES = (sagemaker, appautoscaling, cloudwatch, s3, iam, kms, sns, logs, sqs, lambda_, apigatewayv2, comprehend)
 
 HANDLERS: dict[str, Handler] = {token: handler for service in SERVICES for token, handler in service.HANDLERS.items()}
 VERIFIERS: tuple[Verifier, ...] = tuple(check for service in SERVICES for check in service.CHECKS)

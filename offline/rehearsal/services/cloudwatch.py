@@ -128,11 +128,18 @@ def _alarms(report: RehearsalReport, client: ClientFactory, checks: Checks) -> N
                     "dimensions": [{"Endpoint": endpoint, "MonitoringSchedule": schedule} for schedule in schedules],
                 },
             )
-        else:
+        elif str(alarm.inputs.get("namespace", "")).lower().startswith(("aws/sagemaker", "/aws/sagemaker")):
             checks.equal(
                 f"alarm {name}: {'/'.join(ENDPOINT_DIMENSIONS)} dimensions",
                 _dimension_map(got.get("Dimensions", [])),
                 {"EndpointName": endpoint, "VariantName": variant},
+            )
+        else:
+            # The applications' alarms (AWS/Lambda, AWS/SQS, AWS/ApiGateway): the dimensions declared.
+            checks.equal(
+                f"alarm {name}: {'/'.join(sorted(alarm.inputs.get('dimensions') or {}))} dimensions",
+                _dimension_map(got.get("Dimensions", [])),
+                dict(alarm.inputs.get("dimensions") or {}),
             )
         checks.equal(
             f"alarm {name}: actions",

@@ -52,6 +52,7 @@ def _role(report: RehearsalReport, client: ClientFactory, checks: Checks) -> Non
         trust = json.loads(trust) if isinstance(trust, str) else trust
         principals = [s.get("Principal", {}).get("Service") for s in trust["Statement"] if s.get("Effect") == "Allow"]
         checks.equal(f"role {role_name}: trusted by SageMaker only", principals, [SAGEMAKER_PRINCIPAL])
+        # The execution role's own policies (the functions' roles are checked with the functions).
         declared = [p for p in resources_of(report, tokens.IAM_ROLE_POLICY) if p.inputs["role"] == role_name]
         names = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
         checks.equal(
