@@ -32,8 +32,15 @@ def build() -> dict[str, Any]:
     endpoint = serving.build(ctx, release, store, alerting.rollback_alarm_names)
     scaling.build(ctx, endpoint)
     dashboard = observability.build_endpoint_monitoring(ctx, alerting, endpoint, store, role, release)
-    recognition = text.build(ctx, store)
-    apps = applications.build(ctx, store, alerting.notify_actions)
+    text_domain = text.build(ctx, store, alerting.notify_actions)
+    recognition = text_domain.recognition if text_domain is not None else None
+    apps = applications.build(
+        ctx,
+        store,
+        alerting.notify_actions,
+        more_lambda_functions=text_domain.bucket_notifications if text_domain is not None else (),
+        more_permissions=text_domain.notification_permissions if text_domain is not None else (),
+    )
     invoke = applications.invoke_command(ctx.config, apps.manifest)
 
     region = ctx.region
@@ -66,6 +73,14 @@ def build() -> dict[str, Any]:
                 # Attach beside deployerPolicy: the deployer passes the data-access role to Comprehend.
                 "textDeployerPolicy": recognition.deployer_policy_json,
             }
+            | (
+                {
+                    "textFunctionName": text_domain.function.function_name,
+                    "textDeadLetterQueueUrl": text_domain.function.queue_url,
+                }
+                if text_domain is not None
+                else {}
+            )
             if recognition is not None
             else {}
         ),

@@ -55,13 +55,20 @@ _REALTIME = {
     tokens.S3_OBJECT: 3,
     tokens.SAGEMAKER_DATA_QUALITY_JOB: 1,
 }
-# mlops:text, on in staging and prod: the recognizer, its role and policy, and its two training files.
+# mlops:text, on in staging and prod: the recognizer, its role and policy, its two training files, and the
+# text-analysis function with its role, policy, log group, queue, async config and permission.
 _TEXT = {
     tokens.COMPREHEND_ENTITY_RECOGNIZER: 1,
-    tokens.IAM_ROLE: _COMMON[tokens.IAM_ROLE] + 1,
-    tokens.IAM_ROLE_POLICY: _COMMON[tokens.IAM_ROLE_POLICY] + 1,
+    tokens.IAM_ROLE: _COMMON[tokens.IAM_ROLE] + 2,
+    tokens.IAM_ROLE_POLICY: _COMMON[tokens.IAM_ROLE_POLICY] + 2,
     tokens.S3_OBJECT: _REALTIME[tokens.S3_OBJECT] + 2,
+    tokens.LAMBDA_FUNCTION: _COMMON[tokens.LAMBDA_FUNCTION] + 1,
+    tokens.LAMBDA_PERMISSION: _COMMON[tokens.LAMBDA_PERMISSION] + 1,
+    tokens.LAMBDA_EVENT_INVOKE_CONFIG: _COMMON[tokens.LAMBDA_EVENT_INVOKE_CONFIG] + 1,
+    tokens.SQS_QUEUE: _COMMON[tokens.SQS_QUEUE] + 1,
+    tokens.LOG_GROUP: _COMMON[tokens.LOG_GROUP] + 1,
 }
+_TEXT_ALARMS = 3
 EXPECTED_CREATED = {
     "dev": {
         **_COMMON,
@@ -75,7 +82,7 @@ EXPECTED_CREATED = {
         **_REALTIME,
         **_TEXT,
         tokens.HTTP_API_AUTHORIZER: 1,
-        tokens.METRIC_ALARM: 8 + APPLICATION_ALARMS,
+        tokens.METRIC_ALARM: 8 + APPLICATION_ALARMS + _TEXT_ALARMS,
         tokens.SNS_TOPIC: 1,
         tokens.SNS_TOPIC_POLICY: 1,
         tokens.SNS_SUBSCRIPTION: 1,
@@ -85,7 +92,7 @@ EXPECTED_CREATED = {
         **_REALTIME,
         **_TEXT,
         tokens.HTTP_API_AUTHORIZER: 1,
-        tokens.METRIC_ALARM: 9 + APPLICATION_ALARMS,
+        tokens.METRIC_ALARM: 9 + APPLICATION_ALARMS + _TEXT_ALARMS,
         tokens.SNS_TOPIC: 2,
         tokens.SNS_TOPIC_POLICY: 2,
         tokens.SNS_SUBSCRIPTION: 2,
@@ -107,10 +114,10 @@ EXPECTED_NOT_EMULATED = {
 }
 # + ScoringFunction, HttpApi and their two LambdaFunction building blocks.
 # + EntityRecognition in staging and prod (mlops:text).
-EXPECTED_COMPONENTS = {"dev": 12, "staging": 15, "prod": 16}
+EXPECTED_COMPONENTS = {"dev": 12, "staging": 17, "prod": 18}
 # Checks that compared something the emulator answered; the monitoring schedule (moto lacks
 # CreateMonitoringSchedule) is reported as validated-not-emulated and never counted as passed.
-EXPECTED_CHECKS = {"dev": 86, "staging": 112, "prod": 117}
+EXPECTED_CHECKS = {"dev": 86, "staging": 125, "prod": 130}
 EXPECTED_NOT_EMULATED_CHECKS = {
     "dev": [],
     "staging": ["monitoring schedule sagemaker-mlops-staging-data-quality"],
@@ -142,6 +149,7 @@ def test_the_emulated_account_passes_every_check(rehearsed: Rehearsed, stack: st
         *EXPECTED_NOT_EMULATED_CHECKS[stack],
         f"function {prefix}-predict: logging config",
         f"function {prefix}-scoring: logging config",
+        *([f"function {prefix}-text-analysis: logging config"] if stack != "dev" else []),
         f"bucket {report.outputs['artifactBucket']}: EventBridge delivery",
     ]
     assert [c.name for c in report.not_emulated_checks] == not_emulated

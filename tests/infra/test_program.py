@@ -78,15 +78,24 @@ REALTIME = {
     # The artifact plus the data-quality baseline's statistics and constraints.
     tokens.S3_OBJECT: 3,
 }
-# mlops:text (on by default in staging and prod): the recognizer, its data-access role and policy, and the
-# two training files (documents, annotations) beside the three release objects.
+# mlops:text (on by default in staging and prod): the recognizer, its data-access role and policy, the
+# two training files (documents, annotations) beside the three release objects, and the text-analysis
+# function (a LambdaFunction block with its queue, permission and 3 alarms) beside the applications'.
 TEXT = {
     tokens.COMPREHEND_ENTITY_RECOGNIZER: 1,
-    tokens.IAM_ROLE: COMMON[tokens.IAM_ROLE] + 1,
-    tokens.IAM_ROLE_POLICY: COMMON[tokens.IAM_ROLE_POLICY] + 1,
+    tokens.IAM_ROLE: COMMON[tokens.IAM_ROLE] + 2,
+    tokens.IAM_ROLE_POLICY: COMMON[tokens.IAM_ROLE_POLICY] + 2,
     tokens.S3_OBJECT: REALTIME[tokens.S3_OBJECT] + 2,
+    tokens.LAMBDA_FUNCTION: APPLICATIONS[tokens.LAMBDA_FUNCTION] + 1,
+    tokens.LAMBDA_PERMISSION: APPLICATIONS[tokens.LAMBDA_PERMISSION] + 1,
+    tokens.LAMBDA_EVENT_INVOKE_CONFIG: APPLICATIONS[tokens.LAMBDA_EVENT_INVOKE_CONFIG] + 1,
+    tokens.SQS_QUEUE: APPLICATIONS[tokens.SQS_QUEUE] + 1,
+    tokens.LOG_GROUP: APPLICATIONS[tokens.LOG_GROUP] + 1,
+    "mlops:applications:LambdaFunction": APPLICATIONS["mlops:applications:LambdaFunction"] + 1,
     "mlops:text:EntityRecognition": 1,
+    "mlops:text:TextAnalysisFunction": 1,
 }
+TEXT_ALARMS = 3
 EXPECTED_COUNTS = {
     "dev": {
         **COMMON,
@@ -100,10 +109,10 @@ EXPECTED_COUNTS = {
     "staging": {
         **COMMON,
         **REALTIME,
-        **TEXT,
         **APPLICATIONS,
+        **TEXT,
         tokens.HTTP_API_AUTHORIZER: 1,
-        tokens.METRIC_ALARM: 8 + APPLICATION_ALARMS,
+        tokens.METRIC_ALARM: 8 + APPLICATION_ALARMS + TEXT_ALARMS,
         tokens.SNS_TOPIC: 1,
         tokens.SNS_TOPIC_POLICY: 1,
         tokens.SNS_SUBSCRIPTION: 1,
@@ -112,11 +121,11 @@ EXPECTED_COUNTS = {
     "prod": {
         **COMMON,
         **REALTIME,
-        **TEXT,
         # The catalogue's 8 for an instance-backed endpoint, + the heartbeat, + the data-drift alarm.
         **APPLICATIONS,
+        **TEXT,
         tokens.HTTP_API_AUTHORIZER: 1,
-        tokens.METRIC_ALARM: 9 + APPLICATION_ALARMS,
+        tokens.METRIC_ALARM: 9 + APPLICATION_ALARMS + TEXT_ALARMS,
         tokens.SNS_TOPIC: 2,
         tokens.SNS_TOPIC_POLICY: 2,
         tokens.SNS_SUBSCRIPTION: 2,
@@ -431,7 +440,12 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         "scoringDeadLetterQueueUrl",
         "scoringFunctionName",
         "servingImage",
-        *(["textDataAccessRoleArn", "textDeployerPolicy", "textRecognizerArn"] if stack != "dev" else []),
+        *(
+            ["textDataAccessRoleArn", "textDeadLetterQueueUrl", "textDeployerPolicy", "textFunctionName"]
+            if stack != "dev"
+            else []
+        ),
+        *(["textRecognizerArn"] if stack != "dev" else []),
         "variantName",
     ]
     assert outputs["endpointName"] == f"sagemaker-mlops-{stack}"

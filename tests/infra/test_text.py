@@ -22,6 +22,7 @@ from client.text import iam as text_iam
 from infra.errors import ConfigError
 from infra.storage import documents as storage_documents
 from infra.text import settings as text_settings
+from infra.text.function import text_role_policy
 from infra.text.settings import TextSection, resolve
 from offline import tokens
 from offline.fakes import FAKE_ACCOUNT_ID
@@ -90,7 +91,7 @@ def test_recognizer_role_and_training_files_exactly(stack: str, plan_for: PlanFo
     policy = plan.one(tokens.IAM_ROLE_POLICY, f"{prefix}-text-role-policy")
     assert policy.inputs["role"] == role.state["name"]
     assert json.loads(policy.inputs["policy"]) == text_iam.data_access_policy(
-        f"arn:aws:s3:::{bucket}", ("text/training/",), "text/output/", key_arn, "us-east-1"
+        f"arn:aws:s3:::{bucket}", ("text/training/", "text/incoming/"), "text/output/", key_arn, "us-east-1"
     )
 
     recognizer = plan.one(tokens.COMPREHEND_ENTITY_RECOGNIZER)
@@ -165,6 +166,19 @@ def test_dev_has_no_recognizer_unless_enabled(plan_for: PlanFor) -> None:
     enabled = plan_for("dev", **{"mlops:text.enabled": True})
     assert sorted(r.name for r in enabled.resources if "-text" in r.name) == [
         "sagemaker-mlops-dev-text",
+        "sagemaker-mlops-dev-text-analysis",
+        # The LambdaFunction component and its function share the name.
+        "sagemaker-mlops-dev-text-analysis-function",
+        "sagemaker-mlops-dev-text-analysis-function",
+        "sagemaker-mlops-dev-text-analysis-function-async",
+        "sagemaker-mlops-dev-text-analysis-function-dlq",
+        "sagemaker-mlops-dev-text-analysis-function-dlq-depth",
+        "sagemaker-mlops-dev-text-analysis-function-errors",
+        "sagemaker-mlops-dev-text-analysis-function-logs",
+        "sagemaker-mlops-dev-text-analysis-function-policy",
+        "sagemaker-mlops-dev-text-analysis-function-role",
+        "sagemaker-mlops-dev-text-analysis-function-throttles",
+        "sagemaker-mlops-dev-text-analysis-s3-permission",
         "sagemaker-mlops-dev-text-recognizer",
         "sagemaker-mlops-dev-text-role",
         "sagemaker-mlops-dev-text-role-policy",
@@ -336,3 +350,116 @@ def test_broken_classifier_data_fails_the_plan(tmp_path: Path, plan_for: PlanFor
         f"[mlops:text.classifierData] {broken}:5: has 3 columns; each row is LABEL,text "
         "(quote a text that contains commas)"
     )
+
+
+def test_the_text_analysis_function_exactly(plan_for: PlanFor) -> None:
+    """Its handler, environment, role and queue; S3 invokes it for text/incoming/ through the bucket's one
+    notification configuration (tests/infra/test_applications.py asserts that entry)."""
+    plan = plan_for("prod")
+    p = "sagemaker-mlops-prod"
+    key_arn = plan.one(tokens.KMS_KEY).state["arn"]
+    bucket = plan.one(tokens.S3_BUCKET, f"{p}-artifacts")
+    data_access = plan.one(tokens.IAM_ROLE, f"{p}-text-role").state["arn"]
+    function = plan.one(tokens.LAMBDA_FUNCTION, f"{p}-text-analysis-function")
+    queue = plan.one(tokens.SQS_QUEUE, f"{p}-text-analysis-function-dlq")
+    assert function.inputs["handler"] == "functions.text_analysis.handler"
+    assert function.inputs["name"] == f"{p}-text-analysis"
+    assert (function.inputs["memorySize"], function.inputs["timeout"]) == (512, 120)
+    assert function.inputs["environment"]["variables"] == {
+        "TEXT_INPUT_PREFIX": "text/incoming/",
+        "TEXT_RESULTS_PREFIX": "text/output/results/",
+        "TEXT_PENDING_PREFIX": "text/output/pending/",
+        "TEXT_JOB_OUTPUT_PREFIX": "text/output/jobs/",
+        "TEXT_ANALYSES": "entities,key_phrases,sentiment",
+        "TEXT_LANGUAGE": "en",
+        "TEXT_KMS_KEY_ARN": key_arn,
+        "TEXT_DATA_ACCESS_ROLE_ARN": data_access,
+        "DEAD_LETTER_QUEUE_URL": queue.state["url"],
+    }
+    policy = plan.one(tokens.IAM_ROLE_POLICY, f"{p}-text-analysis-function-policy")
+    assert json.loads(policy.inputs["policy"]) == text_role_policy(
+        region="us-east-1",
+        account_id=FAKE_ACCOUNT_ID,
+        bucket_arn=bucket.state["arn"],
+        kms_key_arn=key_arn,
+        data_access_role_arn=data_access,
+        dead_letter_queue_arn=queue.state["arn"],
+        log_group_name=f"/aws/lambda/{p}-text-analysis",
+    )
+    permission = plan.one(tokens.LAMBDA_PERMISSION, f"{p}-text-analysis-s3-permission")
+    assert permission.inputs == {
+        "action": "lambda:InvokeFunction",
+        "function": f"{p}-text-analysis",
+        "principal": "s3.amazonaws.com",
+        "sourceArn": bucket.state["arn"],
+        "sourceAccount": FAKE_ACCOUNT_ID,
+    }
+    assert len(plan.of_type(tokens.S3_BUCKET_NOTIFICATION)) == 1
+    assert plan.outputs["textFunctionName"] == f"{p}-text-analysis"
+    assert plan.outputs["textDeadLetterQueueUrl"] == queue.state["url"]
+
+
+def test_the_text_role_policy_document() -> None:
+    assert text_role_policy(
+        region="us-east-1",
+        account_id="111122223333",
+        bucket_arn="arn:aws:s3:::b",
+        kms_key_arn="arn:aws:kms:us-east-1:111122223333:key/k",
+        data_access_role_arn="arn:aws:iam::111122223333:role/d",
+        dead_letter_queue_arn="arn:aws:sqs:us-east-1:111122223333:q",
+        log_group_name="/aws/lambda/f",
+    ) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadIncomingText",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::b/text/incoming/*",
+            },
+            {
+                "Sid": "WriteTextOutput",
+                "Effect": "Allow",
+                "Action": "s3:PutObject",
+                "Resource": "arn:aws:s3:::b/text/output/*",
+            },
+            {
+                "Sid": "AnalyseText",
+                "Effect": "Allow",
+                "Action": [
+                    "comprehend:BatchDetectDominantLanguage",
+                    "comprehend:BatchDetectEntities",
+                    "comprehend:BatchDetectKeyPhrases",
+                    "comprehend:BatchDetectSentiment",
+                    "comprehend:StartEntitiesDetectionJob",
+                    "comprehend:StartKeyPhrasesDetectionJob",
+                    "comprehend:StartSentimentDetectionJob",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Sid": "PassDataAccessRole",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": "arn:aws:iam::111122223333:role/d",
+            },
+            {
+                "Sid": "UseStackKey",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "arn:aws:kms:us-east-1:111122223333:key/k",
+            },
+            {
+                "Sid": "SendToDeadLetterQueue",
+                "Effect": "Allow",
+                "Action": "sqs:SendMessage",
+                "Resource": "arn:aws:sqs:us-east-1:111122223333:q",
+            },
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": "arn:aws:logs:us-east-1:111122223333:log-group:/aws/lambda/f:*",
+            },
+        ],
+    }
