@@ -366,7 +366,8 @@ def _schema_error(section: str, model: type[BaseModel], error: ValidationError, 
         expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
         return ConfigError(key, f"must be one of {expected}, got {_described(value)}")
     if kind in ("greater_than_equal", "less_than_equal"):
-        field = model.model_fields.get(str(first["loc"][0]))
+        # The location is the key as written (camelCase alias); the fields are keyed by their Python names.
+        field = next((f for n, f in model.model_fields.items() if str(first["loc"][0]) in (n, f.alias)), None)
         low, high = _bounds(field)
         return ConfigError(key, f"must be between {low} and {high}, got {value}")
     return ConfigError(key, f"{first['msg']} (got {_described(value)})")

@@ -64,7 +64,11 @@ def build() -> dict[str, Any]:
         "alarmNamePrefix": f"{ctx.endpoint_name}-",
         "dashboardName": dashboard.dashboard_name,
         "invokeCommand": endpoint.endpoint_name.apply(invoke),
-        "deployerPolicy": iam.deployer_policy_json(ctx, role),
+        "deployerPolicy": iam.deployer_policy_json(
+            ctx,
+            role,
+            [*apps.role_arns, *([text_domain.function.function.role_arn] if text_domain is not None else [])],
+        ),
         # The custom entity recognizer's version ARN and the role Comprehend assumes (mlops:text).
         **(
             {

@@ -31,6 +31,11 @@ class Applications:
     api: HttpApi
     manifest: dict[str, Any]
 
+    @property
+    def role_arns(self) -> list[pulumi.Output[str]]:
+        """The functions' execution roles, which the deployer passes to Lambda."""
+        return [self.scoring.function.role_arn, self.api.function.role_arn]
+
 
 def settings(cfg: StackConfig) -> ApplicationSettings:
     if cfg.applications is None:  # pragma: no cover - the loader always sets it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import pulumi
 
@@ -29,13 +30,20 @@ def build_execution_role(ctx: StackContext, store: ArtifactStore, image: Serving
     )
 
 
-def deployer_policy_json(ctx: StackContext, role: ExecutionRole) -> pulumi.Output[str]:
+def deployer_policy_json(
+    ctx: StackContext, role: ExecutionRole, function_role_arns: Sequence[pulumi.Input[str]] = ()
+) -> pulumi.Output[str]:
     """What the identity running ``pulumi up``/``destroy`` needs beyond resource CRUD (attach it to the CI
-    role): deleting a scaled endpoint fails unless its scalable target can be deregistered first."""
-    return pulumi.Output.all(ctx.account_id, role.role_arn).apply(
+    role): deleting a scaled endpoint fails unless its scalable target can be deregistered first; the
+    functions' roles are passed to Lambda."""
+    return pulumi.Output.all(ctx.account_id, role.role_arn, *function_role_arns).apply(
         lambda v: json.dumps(
             documents.deployer_policy(
-                account_id=v[0], region=ctx.region, endpoint_name=ctx.endpoint_name, execution_role_arn=v[1]
+                account_id=v[0],
+                region=ctx.region,
+                endpoint_name=ctx.endpoint_name,
+                execution_role_arn=v[1],
+                function_role_arns=[str(arn) for arn in v[2:]],
             )
         )
     )

@@ -6,6 +6,7 @@ them directly and compare whole documents, so every grant is reviewed exactly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from infra.storage.layout import CAPTURE_PREFIX, MODELS_PREFIX, MONITORING_PREFIX
@@ -143,6 +144,7 @@ def deployer_policy(
     region: str,
     endpoint_name: str,
     execution_role_arn: str,
+    function_role_arns: Sequence[str] = (),
 ) -> Document:
     """What the identity running ``pulumi up``/``destroy`` needs beyond resource CRUD on this stack.
 
@@ -186,4 +188,18 @@ def deployer_policy(
             "Action": "cloudwatch:DescribeAlarms",
             "Resource": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{endpoint_name}-*",
         },
+        *(
+            # CreateFunction/UpdateFunctionConfiguration pass the function's execution role to Lambda.
+            [
+                {
+                    "Sid": "PassFunctionRolesToLambda",
+                    "Effect": "Allow",
+                    "Action": "iam:PassRole",
+                    "Resource": sorted(function_role_arns),
+                    "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+                }
+            ]
+            if function_role_arns
+            else []
+        ),
     )

@@ -14,6 +14,9 @@ from infra.storage import documents, layout
 # Noncurrent object versions are kept this long before expiry (recoverable overwrite/delete window).
 NONCURRENT_DAYS = 90
 ABORT_MULTIPART_DAYS = 7
+# The scoring function streams predictions as multipart uploads; one it could not abort (killed at its
+# timeout) should not be billed as stored parts for a week.
+ABORT_PREDICTION_UPLOADS_DAYS = 1
 # Data capture grows with traffic; the monitor only reads recent captures.
 CAPTURE_EXPIRY_DAYS = 180
 ACCESS_LOG_EXPIRY_DAYS = 365
@@ -60,7 +63,8 @@ class ArtifactStore(pulumi.ComponentResource):
 
         # S3 server access logs can only be delivered to a bucket encrypted with SSE-S3, not SSE-KMS.
         self.log_bucket = self._bucket(f"{name}-logs", kms=False, expire_days=ACCESS_LOG_EXPIRY_DAYS)
-        self.artifact_bucket = self._bucket(f"{name}-artifacts", kms=True, expire_days=None)
+        # The artifact bucket also receives the scoring function's predictions/ (infra/applications).
+        self.artifact_bucket = self._bucket(f"{name}-artifacts", kms=True, expire_days=None, prediction_uploads=True)
         self.capture_bucket = self._bucket(f"{name}-capture", kms=True, expire_days=CAPTURE_EXPIRY_DAYS)
         log_policy = self._policy(
             f"{name}-logs",
@@ -97,7 +101,9 @@ class ArtifactStore(pulumi.ComponentResource):
             }
         )
 
-    def _bucket(self, name: str, *, kms: bool, expire_days: int | None) -> aws.s3.Bucket:
+    def _bucket(
+        self, name: str, *, kms: bool, expire_days: int | None, prediction_uploads: bool = False
+    ) -> aws.s3.Bucket:
         args = self._args
         child = pulumi.ResourceOptions(parent=self)
         bucket = aws.s3.Bucket(
@@ -162,6 +168,17 @@ class ArtifactStore(pulumi.ComponentResource):
                 ),
             )
         ]
+        if prediction_uploads:
+            rules.append(
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="abort-incomplete-prediction-uploads",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=layout.PREDICTIONS_PREFIX),
+                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                        days_after_initiation=ABORT_PREDICTION_UPLOADS_DAYS
+                    ),
+                )
+            )
         if expire_days is not None:
             rules.append(
                 aws.s3.BucketLifecycleConfigurationRuleArgs(

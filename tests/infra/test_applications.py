@@ -363,3 +363,20 @@ def test_package_source_files_skip_caches(tmp_path: Path) -> None:
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text("")
     assert package.source_files(tmp_path) == ["client/a.py", "functions/b.py", "functions/x/c.py"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_abandoned_prediction_uploads_are_aborted_after_a_day(stack: str, plan_for: PlanFor) -> None:
+    plan = plan_for(stack)
+    bucket = next(b for b in plan.of_type(tokens.S3_BUCKET) if b.name.endswith("-artifacts"))
+    (lifecycle,) = [r for r in plan.of_type(tokens.S3_BUCKET_LIFECYCLE) if r.inputs["bucket"] == bucket.id]
+    assert [r["id"] for r in lifecycle.inputs["rules"]] == [
+        "expire-noncurrent-and-abort-incomplete-uploads",
+        "abort-incomplete-prediction-uploads",
+    ]
+    assert lifecycle.inputs["rules"][1] == {
+        "id": "abort-incomplete-prediction-uploads",
+        "status": "Enabled",
+        "filter": {"prefix": "predictions/"},
+        "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1},
+    }

@@ -246,3 +246,28 @@ def test_deployer_policy_can_deregister_scalable_targets() -> None:
     passrole = next(s for s in document["Statement"] if s["Sid"] == "PassExecutionRoleToSageMaker")
     assert passrole["Resource"] == "arn:aws:iam::111122223333:role/exec"
     assert passrole["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+
+
+def test_deployer_passes_the_function_roles_to_lambda_only() -> None:
+    roles = ["arn:aws:iam::111122223333:role/score", "arn:aws:iam::111122223333:role/api"]
+    document = iam_documents.deployer_policy(
+        account_id=ACCOUNT,
+        region=REGION,
+        endpoint_name="sagemaker-mlops-prod",
+        execution_role_arn="arn:aws:iam::111122223333:role/exec",
+        function_role_arns=roles,
+    )
+    assert document["Statement"][-1] == {
+        "Sid": "PassFunctionRolesToLambda",
+        "Effect": "Allow",
+        "Action": "iam:PassRole",
+        "Resource": sorted(roles),
+        "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+    }
+    without = iam_documents.deployer_policy(
+        account_id=ACCOUNT,
+        region=REGION,
+        endpoint_name="sagemaker-mlops-prod",
+        execution_role_arn="arn:aws:iam::111122223333:role/exec",
+    )
+    assert [s["Sid"] for s in without["Statement"]] == [s["Sid"] for s in document["Statement"]][:-1]

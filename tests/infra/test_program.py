@@ -457,6 +457,16 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         region="us-east-1",
         endpoint_name=f"sagemaker-mlops-{stack}",
         execution_role_arn=outputs["executionRoleArn"],
+        function_role_arns=[
+            plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-scoring-function-role").state["arn"],
+            plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-api-function-role").state["arn"],
+            # The text-analysis function's (mlops:text, on in staging and prod).
+            *(
+                [plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-text-analysis-function-role").state["arn"]]
+                if stack != "dev"
+                else []
+            ),
+        ],
     )
     assert outputs["servingImage"] == IMAGE
     assert (
