@@ -33,6 +33,8 @@ from infra.model.remote import PUBLISHED, RemoteArtifact
 from infra.partitions import SUPPORTED, partition
 from infra.registry import resolve as registry
 from infra.registry.documents import group_name
+from infra.text.settings import DEFAULTS as TEXT_DEFAULTS
+from infra.text.settings import TextSection, TextSettings, TrainingDataError, resolve
 from monitoring.catalogue import MonitoringSettings
 from monitoring.errors import UserInputError
 from monitoring.instance_types import UnknownInstanceTypeError
@@ -88,6 +90,7 @@ _STRUCTURED = (
     "artifactManifest",
     "model",
     "applications",
+    "text",
 )
 _BOOLEAN = ("retainData",)
 
@@ -285,6 +288,7 @@ class _Keys(_Section):
     # A registered version instead of the artifact file: `latest-approved` or a version ARN.
     model_package: str | None = None
     model: dict[str, Any] = {}
+    text: dict[str, Any] = {}
     applications: dict[str, Any] = {}
 
 
@@ -364,6 +368,8 @@ class StackConfig:
     # mlops:model.family; the XGBoost family also serves the built-in algorithm's model (booster).
     model_family: Family = "sklearn"
     booster: BoosterSource | None = None
+    # The custom entity recognizer (mlops:text), its training data checked; None when the stack has none.
+    text: TextSettings | None = None
     # ``mlops:applications``; None only for a StackConfig built by hand (the loader always sets it).
     applications: ApplicationSettings | None = None
 
@@ -882,6 +888,17 @@ def _monitoring_settings(env: Environment, endpoint: EndpointSettings, alarms: A
         raise ConfigError("mlops:alarms", str(exc)) from exc
 
 
+def _text(env: Environment, raw: Any, file: str) -> TextSettings | None:
+    """``mlops:text`` over the environment's default; the training data is checked before anything exists."""
+    section = _validated(TextSection, "mlops:text", {**TEXT_DEFAULTS[env], **_mapping("mlops:text", raw)}, file)
+    if not section.enabled:
+        return None
+    try:
+        return resolve(section, PROJECT_ROOT, file)
+    except TrainingDataError as exc:
+        raise ConfigError(exc.key, exc.problem) from None
+
+
 def load(project: str | None = None, stack: str | None = None) -> StackConfig:
     """Read and validate the current stack's configuration (call once, from the program)."""
     project = project or pulumi.get_project()
@@ -971,6 +988,7 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
     if env == "prod" and not retain:
         raise ConfigError("mlops:retainData", "must be true in prod: buckets and key are protected from deletion")
     tags = _tags(project, stack, env, raw.get("tags"), file)
+    text = _text(env, raw.get("text"), file)
     applications = _applications(env, endpoint, _mapping("mlops:applications", raw.get("applications")), file)
 
     # Region capability, at config time: the images this stack deploys must exist in the region.
@@ -997,5 +1015,6 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
         secret_keys=secret_keys,
         model_family=family,
         booster=booster,
+        text=text,
         applications=applications,
     )

@@ -23,6 +23,7 @@ from infra.scaling import builder as scaling
 from infra.serving import builder as serving
 from infra.storage import builder as storage
 from infra.storage.layout import TRAINING_OUTPUT_PREFIX
+from infra.text import builder as text
 
 
 def build() -> dict[str, Any]:
@@ -37,7 +38,15 @@ def build() -> dict[str, Any]:
     scaling.build(ctx, endpoint)
     dashboard = observability.build_endpoint_monitoring(ctx, alerting, endpoint, store, role, release)
     training_role = training_iam.build_training_role(ctx, store, image)
-    apps = applications.build(ctx, store, alerting.notify_actions)
+    text_domain = text.build(ctx, store, alerting.notify_actions)
+    recognition = text_domain.recognition if text_domain is not None else None
+    apps = applications.build(
+        ctx,
+        store,
+        alerting.notify_actions,
+        more_lambda_functions=text_domain.bucket_notifications if text_domain is not None else (),
+        more_permissions=text_domain.notification_permissions if text_domain is not None else (),
+    )
     invoke = applications.invoke_command(ctx.config, apps.manifest)
 
     region = ctx.region
@@ -64,7 +73,35 @@ def build() -> dict[str, Any]:
         "alarmNamePrefix": f"{ctx.endpoint_name}-",
         "dashboardName": dashboard.dashboard_name,
         "invokeCommand": endpoint.endpoint_name.apply(invoke),
-        "deployerPolicy": iam.deployer_policy_json(ctx, role, apps.role_arns),
+        "deployerPolicy": iam.deployer_policy_json(
+            ctx,
+            role,
+            [*apps.role_arns, *([text_domain.function.function.role_arn] if text_domain is not None else [])],
+        ),
+        # The custom entity recognizer's version ARN and the role Comprehend assumes (mlops:text).
+        **(
+            {
+                "textRecognizerArn": recognition.recognizer_arn,
+                "textDataAccessRoleArn": recognition.role_arn,
+                # Attach beside deployerPolicy: the deployer passes the data-access role to Comprehend.
+                "textDeployerPolicy": recognition.deployer_policy_json,
+            }
+            | (
+                {
+                    "textFunctionName": text_domain.function.function_name,
+                    "textDeadLetterQueueUrl": text_domain.function.queue_url,
+                }
+                if text_domain is not None
+                else {}
+            )
+            if recognition is not None
+            else {}
+        ),
+        **(
+            {"textClassifierArn": recognition.classifier.arn}
+            if recognition is not None and recognition.classifier is not None
+            else {}
+        ),
         # The client library picks the payload limit from it (6 MB realtime, 4 MB serverless).
         "endpointType": ctx.config.endpoint.type,
         "predictUrl": apps.api.url,

@@ -103,6 +103,13 @@ class StateMocks(pulumi.runtime.Mocks):
             target_id = inputs.get("targetId") or autoname(args.name, inputs)
             state.update(targetId=target_id)
             return f"{inputs['rule']}-{target_id}", state
+        if t in (tokens.COMPREHEND_ENTITY_RECOGNIZER, tokens.COMPREHEND_DOCUMENT_CLASSIFIER):
+            # The provider's id and arn are the trained version's ARN (Describe*).
+            name, version = str(inputs["name"]), str(inputs["versionName"])
+            kind = "entity-recognizer" if t == tokens.COMPREHEND_ENTITY_RECOGNIZER else "document-classifier"
+            arn = f"arn:aws:comprehend:{self.region}:{self.account_id}:{kind}/{name}/version/{version}"
+            state.update(arn=arn)
+            return arn, state
         if t in (tokens.HTTP_API, tokens.HTTP_API_INTEGRATION, tokens.HTTP_API_ROUTE, tokens.HTTP_API_AUTHORIZER):
             # API Gateway ids are 10 lower-case alphanumerics it generates.
             api_id = hashlib.sha256(args.name.encode()).hexdigest()[:10]

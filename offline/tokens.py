@@ -34,6 +34,8 @@ SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 SNS_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 SCALABLE_TARGET = "aws:appautoscaling/target:Target"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"
+COMPREHEND_ENTITY_RECOGNIZER = "aws:comprehend/entityRecognizer:EntityRecognizer"
+COMPREHEND_DOCUMENT_CLASSIFIER = "aws:comprehend/documentClassifier:DocumentClassifier"
 
 GET_CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
 GET_REGION = "aws:index/getRegion:getRegion"

@@ -256,7 +256,25 @@ def _assess(
         return "expected", (
             "in place (UpdateEndpoint): blue/green traffic shift with auto-rollback, the endpoint keeps its name"
         )
+    if type_token in (tokens.COMPREHEND_ENTITY_RECOGNIZER, tokens.COMPREHEND_DOCUMENT_CLASSIFIER):
+        return _retrain(changes)
     return "expected", "updated in place"
+
+
+def _retrain(changes: Sequence[PropertyChange]) -> tuple[Verdict, str]:
+    """A custom model change is a new trained version (the provider calls Create* again with the version)."""
+    if all(c.keys[:1] in (("tags",), ("tagsAll",)) for c in changes):
+        return "expected", "tags only: TagResource, no new version"
+    version = next((c for c in changes if c.keys == ("versionName",)), None)
+    if version is None:
+        return "review", (
+            "retrains under the same versionName: Comprehend refuses to create an existing version; "
+            "change versionName with the data"
+        )
+    return "review", (
+        f"a retrain: new version {version.new} is trained beside {version.old} (billed training, hours); "
+        "the old version stays until the model is deleted"
+    )
 
 
 def diff_graphs(old: Mapping[str, Any], new: Mapping[str, Any]) -> StackDiff:

@@ -97,6 +97,11 @@ RULES: dict[str, ReplacementRule] = {
     tokens.SNS_TOPIC: ReplacementRule(("name", "namePrefix", "fifoTopic"), "name", "sns/topic.go"),
     tokens.SNS_TOPIC_POLICY: ReplacementRule(("arn",), None, "sns/topic_policy.go"),
     tokens.SNS_SUBSCRIPTION: ReplacementRule(("topic", "protocol", "endpoint"), None, "sns/topic_subscription.go"),
+    # Comprehend ----------------------------------------------------------------------------------
+    # No ForceNew at all: any change except tags publishes a new version (CreateEntityRecognizer with the
+    # new version_name) beside the old ones; delete removes every version.
+    tokens.COMPREHEND_ENTITY_RECOGNIZER: ReplacementRule((), "name", "comprehend/entity_recognizer.go"),
+    tokens.COMPREHEND_DOCUMENT_CLASSIFIER: ReplacementRule((), "name", "comprehend/document_classifier.go"),
     # Application Auto Scaling --------------------------------------------------------------------
     tokens.SCALABLE_TARGET: ReplacementRule(
         ("resourceId", "scalableDimension", "serviceNamespace"), None, "appautoscaling/target.go"

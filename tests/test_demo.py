@@ -35,7 +35,7 @@ def test_demo_runs_every_step_and_prints_predictions() -> None:
         r"^  dev: 72 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
     )
     assert re.search(
-        r"^  prod: 85 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
+        r"^  prod: 100 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
     )
     assert (
         "endpoint sagemaker-mlops-prod (arn:aws:sagemaker:us-east-1:123456789012:endpoint/sagemaker-mlops-prod)" in out

@@ -53,6 +53,10 @@ MIN_ENTITY_LIST_MATCHES_PER_TYPE = 25
 MAX_ENTITY_TYPES = 25
 MAX_ENTITY_LIST_ITEMS = 1_000_000
 MAX_ENTITY_LIST_ENTRY_CHARS = 5_000
+# Document classifier, multi-class plain text (CSV `LABEL,text`, no header): at least two classes and, by
+# the guide's minimums, 10 examples per class.
+MIN_CLASSIFIER_CLASSES = 2
+MIN_CLASSIFIER_EXAMPLES_PER_CLASS = 10
 
 ANNOTATION_COLUMNS = ("File", "Line", "Begin Offset", "End Offset", "Type")
 ENTITY_LIST_COLUMNS = ("Text", "Type")
@@ -421,6 +425,66 @@ def version_name(data: TrainingData) -> str:
         content = path.read_bytes()
         digest.update(f"\0{path.name}\0{len(content)}\0".encode())
         digest.update(content)
+    return f"v-{digest.hexdigest()[:16]}"
+
+
+def validate_classifier(path: Path) -> Report:
+    """Every problem in a multi-class classifier training CSV (`LABEL,text` per row, no header)."""
+    report = Report()
+    text = _read(path, report)
+    if text is None:
+        return report
+    counts: Counter[str] = Counter()
+    last_line: dict[str, int] = {}
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not row:
+                report.problems.append(Problem(str(path), line, "is empty; remove the line"))
+                continue
+            if len(row) != 2:
+                report.problems.append(
+                    Problem(
+                        str(path),
+                        line,
+                        f"has {len(row)} columns; each row is LABEL,text (quote a text that contains commas)",
+                    )
+                )
+                continue
+            label, document = row[0].strip(), row[1].strip()
+            if not label or not document:
+                missing = "label" if not label else "text"
+                report.problems.append(Problem(str(path), line, f"has no {missing}; give every row a label and a text"))
+                continue
+            counts[label] += 1
+            last_line[label] = line
+    except csv.Error as error:
+        report.problems.append(Problem(str(path), reader.line_num, f"is not valid CSV ({error}); quote the text"))
+        return report
+    report.documents = sum(counts.values())
+    report.corpus_bytes = len(text.encode("utf-8"))
+    report.examples_per_type = dict(sorted(counts.items()))
+    for label, count in sorted(counts.items()):
+        if count < MIN_CLASSIFIER_EXAMPLES_PER_CLASS:
+            report.problems.append(
+                Problem(
+                    str(path),
+                    last_line[label],
+                    f"class {show(label)} has {count} examples; a classifier needs at least "
+                    f"{MIN_CLASSIFIER_EXAMPLES_PER_CLASS} per class; add examples or drop the class",
+                )
+            )
+    if len(counts) < MIN_CLASSIFIER_CLASSES and not report.problems:
+        report.problems.append(Problem(str(path), 1, f"has {len(counts)} class; multi-class training needs at least 2"))
+    return report
+
+
+def classifier_version_name(path: Path) -> str:
+    """A classifier `VersionName` that changes exactly when its training file changes (see `version_name`)."""
+    content = path.read_bytes()
+    digest = hashlib.sha256(f"MULTI_CLASS\0{path.name}\0{len(content)}\0".encode())
+    digest.update(content)
     return f"v-{digest.hexdigest()[:16]}"
 
 

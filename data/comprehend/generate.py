@@ -1,11 +1,17 @@
 """Write the custom entity recognizer example from the Palmer penguins data (CC0), reproducibly.
 
-    python data/comprehend/generate.py            # rewrites documents.txt, annotations.csv, entity_list.csv
+    python data/comprehend/generate.py            # rewrites documents.txt, annotations.csv, entity_list.csv,
+                                                  # classifier.csv
     python data/comprehend/generate.py --check    # exit 1 if the committed files differ from a fresh run
 
 Each row of data/penguins.csv becomes one field-note sentence (one document per line), naming the bird's
 species and island; the annotations give the character offsets of both inside the line, the entity list
 names every species and island once. No randomness: the sentence pattern is chosen by row number.
+
+``classifier.csv`` trains the optional document classifier (multi-class, no header, ``LABEL,text``): the
+same sentences with the island's name taken out, labelled with the island, so the model has to tell the
+colony from the species and measurements (Torgersen has only Adelie penguins, Biscoe Adelie and Gentoo,
+Dream Adelie and Chinstrap).
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ def build() -> dict[str, str]:
     with SOURCE.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     documents: list[str] = []
+    classifier = io.StringIO()
+    classifier_writer = csv.writer(classifier, lineterminator="\n")
     annotations = io.StringIO()
     writer = csv.writer(annotations, lineterminator="\n")
     writer.writerow(["File", "Line", "Begin Offset", "End Offset", "Type"])
@@ -70,6 +78,8 @@ def build() -> dict[str, str]:
             assert line[begin:end] == fields[name]
             writer.writerow(["documents.txt", number, begin, end, entity_type])
         documents.append(line)
+        unnamed = template.replace(" Island", "").format(**{**fields, "island": "the colony"})
+        classifier_writer.writerow([row["island"].upper(), unnamed[0].upper() + unnamed[1:]])
     entity_list = io.StringIO()
     list_writer = csv.writer(entity_list, lineterminator="\n")
     list_writer.writerow(["Text", "Type"])
@@ -81,6 +91,7 @@ def build() -> dict[str, str]:
         "documents.txt": "\n".join(documents) + "\n",
         "annotations.csv": annotations.getvalue(),
         "entity_list.csv": entity_list.getvalue(),
+        "classifier.csv": classifier.getvalue(),
     }
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 from client.errors import SchemaError
 from client.examples import example_record
@@ -78,7 +79,13 @@ def scoring_concurrency(cfg: StackConfig) -> int:
     return reserved_concurrency(capacity, apps.scoring_concurrency_share)
 
 
-def build(ctx: StackContext, store: ArtifactStore, alarm_actions: list[pulumi.Input[str]]) -> Applications:
+def build(
+    ctx: StackContext,
+    store: ArtifactStore,
+    alarm_actions: list[pulumi.Input[str]],
+    more_lambda_functions: Sequence[aws.s3.BucketNotificationLambdaFunctionArgs] = (),
+    more_permissions: Sequence[pulumi.Resource] = (),
+) -> Applications:
     cfg = ctx.config
     apps = settings(cfg)
     model_manifest = manifest(cfg)
@@ -101,6 +108,8 @@ def build(ctx: StackContext, store: ArtifactStore, alarm_actions: list[pulumi.In
             reserved_concurrency=scoring_concurrency(cfg),
             alarm_actions=alarm_actions,
             tags=ctx.tags,
+            more_lambda_functions=more_lambda_functions,
+            more_permissions=more_permissions,
         ),
     )
     api = HttpApi(

@@ -46,6 +46,10 @@ class ScoringFunctionArgs:
     reserved_concurrency: int
     alarm_actions: Sequence[pulumi.Input[str]] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+    # Other functions' entries in the bucket's one notification configuration (e.g. the text analysis
+    # function's text/incoming/), and their invoke permissions, which S3 checks before accepting it.
+    more_lambda_functions: Sequence[aws.s3.BucketNotificationLambdaFunctionArgs] = ()
+    more_permissions: Sequence[pulumi.Resource] = ()
 
 
 class ScoringFunction(pulumi.ComponentResource):
@@ -117,9 +121,10 @@ class ScoringFunction(pulumi.ComponentResource):
                     events=["s3:ObjectCreated:*"],
                     filter_prefix=INCOMING_PREFIX,
                     filter_suffix=CSV_SUFFIX,
-                )
+                ),
+                *args.more_lambda_functions,
             ],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.permission]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.permission, *args.more_permissions]),
         )
 
         self.function_name = self.function.function_name

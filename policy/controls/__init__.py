@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from policy.controls import applications, iam, platform, registry, s3, sagemaker
+from policy.controls import applications, comprehend, iam, platform, registry, s3, sagemaker
 from policy.controls.base import TAGGABLE, Control, Resource, Violation
 
 __all__ = ["CONTROLS", "TAGGABLE", "Control", "Resource", "Violation", "evaluate"]
@@ -37,6 +37,7 @@ CONTROLS: tuple[Control, ...] = (
     *platform.CONTROLS,
     *registry.CONTROLS,
     *applications.CONTROLS,
+    *comprehend.CONTROLS,
 )
 
 

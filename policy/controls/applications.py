@@ -58,10 +58,32 @@ _PREDICT_API: Documented = {
     "InvokeEndpoint": _SCORING["InvokeEndpoint"],
     "WriteOwnLogs": _SCORING["WriteOwnLogs"],
 }
+_TEXT: Documented = {
+    "ReadIncomingText": (("s3:GetObject",), _BUCKET + r"/text/incoming/\*"),
+    "WriteTextOutput": (("s3:PutObject",), _BUCKET + r"/text/output/\*"),
+    # Comprehend's detect APIs have no resource-level permissions; a job has no ARN before it starts.
+    "AnalyseText": (
+        (
+            "comprehend:BatchDetectDominantLanguage",
+            "comprehend:BatchDetectEntities",
+            "comprehend:BatchDetectKeyPhrases",
+            "comprehend:BatchDetectSentiment",
+            "comprehend:StartEntitiesDetectionJob",
+            "comprehend:StartKeyPhrasesDetectionJob",
+            "comprehend:StartSentimentDetectionJob",
+        ),
+        r"\*",
+    ),
+    "PassDataAccessRole": (("iam:PassRole",), r"arn:aws:iam::\d{12}:role/[A-Za-z0-9+=,.@_-]+"),
+    "UseStackKey": _SCORING["UseStackKey"],
+    "SendToDeadLetterQueue": _SCORING["SendToDeadLetterQueue"],
+    "WriteOwnLogs": _SCORING["WriteOwnLogs"],
+}
 # A function's handler decides which documented role it must have.
 DOCUMENTED_ROLES: Mapping[str, Documented] = {
     "functions.scoring.handler": _SCORING,
     "functions.http_api.handler": _PREDICT_API,
+    "functions.text_analysis.handler": _TEXT,
 }
 
 

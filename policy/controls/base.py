@@ -99,6 +99,8 @@ TAGGABLE = frozenset(
         SCALABLE_TARGET,
         tokens.SAGEMAKER_MODEL_PACKAGE_GROUP,
         tokens.EVENT_RULE,
+        "aws:comprehend/entityRecognizer:EntityRecognizer",
+        "aws:comprehend/documentClassifier:DocumentClassifier",
         tokens.LAMBDA_FUNCTION,
         tokens.SQS_QUEUE,
         tokens.LOG_GROUP,

@@ -9,6 +9,7 @@ validated-not-emulated resources, whose requests are only checked against the AP
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -62,6 +63,20 @@ _REALTIME = {
     tokens.S3_OBJECT: 3,
     tokens.SAGEMAKER_DATA_QUALITY_JOB: 1,
 }
+# mlops:text, on in staging and prod: the recognizer, its role and policy, its two training files, and the
+# text-analysis function with its role, policy, log group, queue, async config and permission.
+_TEXT = {
+    tokens.COMPREHEND_ENTITY_RECOGNIZER: 1,
+    tokens.IAM_ROLE: _COMMON[tokens.IAM_ROLE] + 2,
+    tokens.IAM_ROLE_POLICY: _COMMON[tokens.IAM_ROLE_POLICY] + 2,
+    tokens.S3_OBJECT: _REALTIME[tokens.S3_OBJECT] + 2,
+    tokens.LAMBDA_FUNCTION: _COMMON[tokens.LAMBDA_FUNCTION] + 1,
+    tokens.LAMBDA_PERMISSION: _COMMON[tokens.LAMBDA_PERMISSION] + 1,
+    tokens.LAMBDA_EVENT_INVOKE_CONFIG: _COMMON[tokens.LAMBDA_EVENT_INVOKE_CONFIG] + 1,
+    tokens.SQS_QUEUE: _COMMON[tokens.SQS_QUEUE] + 1,
+    tokens.LOG_GROUP: _COMMON[tokens.LOG_GROUP] + 1,
+}
+_TEXT_ALARMS = 3
 EXPECTED_CREATED = {
     "dev": {
         **_COMMON,
@@ -73,8 +88,9 @@ EXPECTED_CREATED = {
     "staging": {
         **_COMMON,
         **_REALTIME,
+        **_TEXT,
         tokens.HTTP_API_AUTHORIZER: 1,
-        tokens.METRIC_ALARM: 8 + APPLICATION_ALARMS,
+        tokens.METRIC_ALARM: 8 + APPLICATION_ALARMS + _TEXT_ALARMS,
         tokens.SNS_TOPIC: 1,
         tokens.SNS_TOPIC_POLICY: 1,
         tokens.SNS_SUBSCRIPTION: 1,
@@ -82,8 +98,9 @@ EXPECTED_CREATED = {
     "prod": {
         **_COMMON,
         **_REALTIME,
+        **_TEXT,
         tokens.HTTP_API_AUTHORIZER: 1,
-        tokens.METRIC_ALARM: 9 + APPLICATION_ALARMS,
+        tokens.METRIC_ALARM: 9 + APPLICATION_ALARMS + _TEXT_ALARMS,
         tokens.SNS_TOPIC: 2,
         tokens.SNS_TOPIC_POLICY: 2,
         tokens.SNS_SUBSCRIPTION: 2,
@@ -104,11 +121,12 @@ EXPECTED_NOT_EMULATED = {
     },
 }
 # + ModelRegistry, TrainingRole, ScoringFunction, HttpApi and their two LambdaFunction building blocks.
-EXPECTED_COMPONENTS = {"dev": 14, "staging": 16, "prod": 17}
+# + EntityRecognition and the text function in staging and prod (mlops:text).
+EXPECTED_COMPONENTS = {"dev": 14, "staging": 19, "prod": 20}
 # Checks that compared something the emulator answered; the monitoring schedule (moto lacks
 # CreateMonitoringSchedule) is reported as validated-not-emulated and never counted as passed.
 # Each SageMaker role: its trust, its inline policy names, its policy document, no managed policies.
-EXPECTED_CHECKS = {"dev": 94, "staging": 110, "prod": 115}
+EXPECTED_CHECKS = {"dev": 94, "staging": 133, "prod": 138}
 EXPECTED_NOT_EMULATED_CHECKS = {
     "dev": [],
     "staging": ["monitoring schedule sagemaker-mlops-staging-data-quality"],
@@ -140,6 +158,7 @@ def test_the_emulated_account_passes_every_check(rehearsed: Rehearsed, stack: st
         *EXPECTED_NOT_EMULATED_CHECKS[stack],
         f"function {prefix}-predict: logging config",
         f"function {prefix}-scoring: logging config",
+        *([f"function {prefix}-text-analysis: logging config"] if stack != "dev" else []),
         f"bucket {report.outputs['artifactBucket']}: EventBridge delivery",
     ]
     assert [c.name for c in report.not_emulated_checks] == not_emulated
@@ -358,3 +377,49 @@ def test_unnamed_resources_get_pulumi_style_auto_names(rehearsed: Rehearsed, emu
     assert re.fullmatch(rf"sagemaker-mlops-{stack}-config-[0-9a-f]{{7}}", config)
     described = emulator.client("sagemaker", "us-east-1").describe_model(ModelName=model)
     assert described["ModelArn"] == f"arn:aws:sagemaker:us-east-1:123456789012:model/{model}"
+
+
+def test_the_recognizer_is_read_back_with_its_keys_role_and_version(rehearsed: Rehearsed) -> None:
+    report = rehearsed("prod")
+    passed = {c.name: c.detail for c in report.checks if c.passed}
+    recognizer = "recognizer sagemaker-mlops-prod-text-entities"
+    key, role = str(report.outputs["kmsKeyArn"]), str(report.outputs["textDataAccessRoleArn"])
+    assert passed[f"{recognizer}: version name"] == "v-095c3967dbabe70a"
+    assert passed[f"{recognizer}: data-access role"] == role
+    assert passed[f"{recognizer}: model and volume keys are the stack key"] == f'["{key}", "{key}"]'
+    assert report.outputs["textRecognizerArn"] == (
+        "arn:aws:comprehend:us-east-1:123456789012:entity-recognizer/sagemaker-mlops-prod-text-entities"
+        "/version/v-095c3967dbabe70a"
+    )
+    role_name = role.rsplit("/", 1)[-1]
+    assert passed[f"role {role_name}: trusted by Comprehend only, for this account's resources"] == (
+        '[["comprehend.amazonaws.com", ["aws:SourceAccount", "aws:SourceArn"]]]'
+    )
+
+
+def test_the_trust_check_reads_the_emulator(rehearsed: Rehearsed, emulator: Emulator) -> None:
+    """Drop the trust's conditions behind the rehearsal's back: the Comprehend role check must notice."""
+    report = rehearsed("staging")
+    role_name = str(report.outputs["textDataAccessRoleArn"]).rsplit("/", 1)[-1]
+    iam = emulator.client("iam", "us-east-1")
+    original = iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
+    loose = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "comprehend.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=json.dumps(loose))
+    try:
+        checks = verify(report, lambda service: emulator.client(service, report.region))
+    finally:
+        restored = original if isinstance(original, str) else json.dumps(original)
+        iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=restored)
+    failed = [(c.name, c.detail) for c in checks if c.status == "failed"]
+    assert failed == [
+        (
+            f"role {role_name}: trusted by Comprehend only, for this account's resources",
+            'expected [["comprehend.amazonaws.com", ["aws:SourceAccount", "aws:SourceArn"]]], '
+            'emulator has [["comprehend.amazonaws.com", []]]',
+        )
+    ]

@@ -128,7 +128,13 @@ def test_dead_letter_queue_async_config_and_log_groups(stack: str, plan_for: Pla
     groups = {g.inputs["name"]: g.inputs for g in plan.of_type(tokens.LOG_GROUP)}
     assert groups == {
         name: {"name": name, "retentionInDays": RETENTION[stack], "kmsKeyId": key_arn, "tags": tags}
-        for name in (f"/aws/lambda/{p}-scoring", f"/aws/lambda/{p}-predict", f"/aws/apigateway/{p}-api")
+        for name in (
+            f"/aws/lambda/{p}-scoring",
+            f"/aws/lambda/{p}-predict",
+            f"/aws/apigateway/{p}-api",
+            # The text-analysis function (mlops:text, on in staging and prod) is built on the same block.
+            *([f"/aws/lambda/{p}-text-analysis"] if stack != "dev" else []),
+        )
     }
 
 
@@ -157,10 +163,26 @@ def test_s3_permission_exists_before_the_bucket_notification(stack: str, plan_fo
                 "events": ["s3:ObjectCreated:*"],
                 "filterPrefix": "incoming/",
                 "filterSuffix": ".csv",
-            }
+            },
+            # The text-analysis function's entry (mlops:text), in the bucket's one configuration.
+            *(
+                [
+                    {
+                        "lambdaFunctionArn": one(plan, tokens.LAMBDA_FUNCTION, f"{p}-text-analysis-function").state[
+                            "arn"
+                        ],
+                        "events": ["s3:ObjectCreated:*"],
+                        "filterPrefix": "text/incoming/",
+                    }
+                ]
+                if stack != "dev"
+                else []
+            ),
         ],
     }
     assert permission.urn in notification.dependencies
+    if stack != "dev":
+        assert one(plan, tokens.LAMBDA_PERMISSION, f"{p}-text-analysis-s3-permission").urn in notification.dependencies
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -80,6 +80,24 @@ REALTIME = {
     # The artifact plus the data-quality baseline's statistics and constraints.
     tokens.S3_OBJECT: 3,
 }
+# mlops:text (on by default in staging and prod): the recognizer, its data-access role and policy, the
+# two training files (documents, annotations) beside the three release objects, and the text-analysis
+# function (a LambdaFunction block with its queue, permission and 3 alarms) beside the applications'.
+TEXT = {
+    tokens.COMPREHEND_ENTITY_RECOGNIZER: 1,
+    tokens.IAM_ROLE: COMMON[tokens.IAM_ROLE] + 2,
+    tokens.IAM_ROLE_POLICY: COMMON[tokens.IAM_ROLE_POLICY] + 2,
+    tokens.S3_OBJECT: REALTIME[tokens.S3_OBJECT] + 2,
+    tokens.LAMBDA_FUNCTION: APPLICATIONS[tokens.LAMBDA_FUNCTION] + 1,
+    tokens.LAMBDA_PERMISSION: APPLICATIONS[tokens.LAMBDA_PERMISSION] + 1,
+    tokens.LAMBDA_EVENT_INVOKE_CONFIG: APPLICATIONS[tokens.LAMBDA_EVENT_INVOKE_CONFIG] + 1,
+    tokens.SQS_QUEUE: APPLICATIONS[tokens.SQS_QUEUE] + 1,
+    tokens.LOG_GROUP: APPLICATIONS[tokens.LOG_GROUP] + 1,
+    "mlops:applications:LambdaFunction": APPLICATIONS["mlops:applications:LambdaFunction"] + 1,
+    "mlops:text:EntityRecognition": 1,
+    "mlops:text:TextAnalysisFunction": 1,
+}
+TEXT_ALARMS = 3
 EXPECTED_COUNTS = {
     "dev": {
         **COMMON,
@@ -98,8 +116,9 @@ EXPECTED_COUNTS = {
         **COMMON,
         **REALTIME,
         **APPLICATIONS,
+        **TEXT,
         tokens.HTTP_API_AUTHORIZER: 1,
-        tokens.METRIC_ALARM: 8 + APPLICATION_ALARMS,
+        tokens.METRIC_ALARM: 8 + APPLICATION_ALARMS + TEXT_ALARMS,
         tokens.SNS_TOPIC: 1,
         tokens.SNS_TOPIC_POLICY: 1,
         tokens.SNS_SUBSCRIPTION: 1,
@@ -114,8 +133,9 @@ EXPECTED_COUNTS = {
         **REALTIME,
         # The catalogue's 8 for an instance-backed endpoint, + the heartbeat, + the data-drift alarm.
         **APPLICATIONS,
+        **TEXT,
         tokens.HTTP_API_AUTHORIZER: 1,
-        tokens.METRIC_ALARM: 9 + APPLICATION_ALARMS,
+        tokens.METRIC_ALARM: 9 + APPLICATION_ALARMS + TEXT_ALARMS,
         tokens.SNS_TOPIC: 2,
         tokens.SNS_TOPIC_POLICY: 2,
         tokens.SNS_SUBSCRIPTION: 2,
@@ -474,6 +494,12 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         "scoringDeadLetterQueueUrl",
         "scoringFunctionName",
         "servingImage",
+        *(
+            ["textDataAccessRoleArn", "textDeadLetterQueueUrl", "textDeployerPolicy", "textFunctionName"]
+            if stack != "dev"
+            else []
+        ),
+        *(["textRecognizerArn"] if stack != "dev" else []),
         "trainingJobPrefix",
         "trainingOutputUri",
         "trainingRoleArn",
@@ -491,6 +517,12 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         function_role_arns=[
             plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-scoring-function-role").state["arn"],
             plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-api-function-role").state["arn"],
+            # The text-analysis function's (mlops:text, on in staging and prod).
+            *(
+                [plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-text-analysis-function-role").state["arn"]]
+                if stack != "dev"
+                else []
+            ),
         ],
     )
     assert outputs["servingImage"] == IMAGE

@@ -125,6 +125,10 @@ def _drop_trust_condition(document: dict[str, Any]) -> None:
     del document["Statement"][0]["Condition"]
 
 
+def _drop_source_arn(document: dict[str, Any]) -> None:
+    del document["Statement"][0]["Condition"]["ArnLike"]
+
+
 def _set_capture_sse_s3(props: dict[str, Any]) -> None:
     props["rules"][0]["applyServerSideEncryptionByDefault"] = {"sseAlgorithm": "AES256"}
 
@@ -534,12 +538,79 @@ CASES = [
             ),
         ),
     ),
+    # Comprehend: the custom models' keys and the data-access role's trust.
+    Case(
+        "comprehend-models-use-stack-key",
+        "prod",
+        ((f"{P}-text-recognizer", deleter("volumeKmsKeyId")),),
+        (
+            (
+                "comprehend-models-use-stack-key",
+                f"{P}-text-recognizer",
+                f"{P}-text-recognizer: volumeKmsKeyId is not set: the training volume is encrypted with an AWS key",
+            ),
+        ),
+    ),
+    Case(
+        "comprehend-models-use-stack-key",
+        "staging",
+        (
+            (
+                f"{S}-text-recognizer",
+                setter("modelKmsKeyId", value="arn:aws:kms:us-east-1:210987654321:key/elsewhere"),
+            ),
+        ),
+        (
+            (
+                "comprehend-models-use-stack-key",
+                f"{S}-text-recognizer",
+                f"{S}-text-recognizer: modelKmsKeyId is not a KMS key of this stack",
+            ),
+        ),
+    ),
+    Case(
+        "comprehend-trust-source-conditions",
+        "prod",
+        ((f"{P}-text-role", edit_document("assumeRolePolicy", _drop_source_arn)),),
+        (
+            (
+                "comprehend-trust-source-conditions",
+                f"{P}-text-role",
+                "trusts comprehend.amazonaws.com without aws:SourceArn condition (confused deputy)",
+            ),
+        ),
+    ),
+    Case(
+        "comprehend-trust-source-conditions",
+        "staging",
+        ((f"{S}-text-role", edit_document("assumeRolePolicy", _drop_trust_condition)),),
+        (
+            (
+                "comprehend-trust-source-conditions",
+                f"{S}-text-role",
+                "trusts comprehend.amazonaws.com without aws:SourceAccount and aws:SourceArn conditions "
+                "(confused deputy)",
+            ),
+        ),
+    ),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.policy}-{c.stack}-{i}" for i, c in enumerate(CASES)])
 def test_each_policy_catches_its_mutation(graphs: Graphs, case: Case) -> None:
     assert new_violations(graphs.plan(case.stack), *case.edits) == list(case.expected)
+
+
+def test_the_classifier_keys_are_checked_too(graphs: Graphs) -> None:
+    plan = graphs.plan("prod", **{"mlops:text.classifier": True})
+    assert found(*views(plan)) == []
+    assert new_violations(plan, (f"{P}-text-classifier", deleter("modelKmsKeyId"))) == [
+        (
+            "comprehend-models-use-stack-key",
+            f"{P}-text-classifier",
+            f"{P}-text-classifier: modelKmsKeyId is not set: the trained model is encrypted with an AWS key",
+        )
+    ]
 
 
 def test_every_policy_has_a_mutation_case() -> None:
@@ -641,6 +712,8 @@ def test_inputs_reach_policies_in_camel_case(graphs: Graphs) -> None:
 
 def test_taggable_list_matches_the_pulumi_aws_sdk(graphs: Graphs) -> None:
     declared = {r.type for stack in snapshot.STACKS for r in graphs.plan(stack).resources if r.custom}
+    # The optional document classifier is off in every stack file.
+    declared |= {r.type for r in graphs.plan("prod", **{"mlops:text.classifier": True}).resources if r.custom}
     accepts_tags = set()
     for type_token in declared:
         module, cls = type_token.split(":")[1].split("/")[0], type_token.split(":")[2]

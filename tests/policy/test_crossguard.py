@@ -133,6 +133,8 @@ def test_security_hub_ids_appear_in_the_description(name: str, control_id: str) 
 def test_controls_without_a_security_hub_id_are_the_projects_own() -> None:
     own = sorted(set(DESCRIPTIONS) - set(SECURITY_HUB_IDS))
     assert own == [
+        "comprehend-models-use-stack-key",
+        "comprehend-trust-source-conditions",
         "iam-no-full-access-policies",
         "iam-no-wildcard-action",
         "iam-passrole-scoped",

@@ -10,6 +10,7 @@ from offline.rehearsal.services import (
     apigatewayv2,
     appautoscaling,
     cloudwatch,
+    comprehend,
     events,
     iam,
     kms,
@@ -21,7 +22,21 @@ from offline.rehearsal.services import (
     sqs,
 )
 
-SERVICES = (sagemaker, appautoscaling, cloudwatch, s3, iam, kms, sns, events, logs, sqs, lambda_, apigatewayv2)
+SERVICES = (
+    sagemaker,
+    appautoscaling,
+    cloudwatch,
+    s3,
+    iam,
+    kms,
+    sns,
+    events,
+    logs,
+    sqs,
+    lambda_,
+    apigatewayv2,
+    comprehend,
+)
 
 HANDLERS: dict[str, Handler] = {token: handler for service in SERVICES for token, handler in service.HANDLERS.items()}
 VERIFIERS: tuple[Verifier, ...] = tuple(check for service in SERVICES for check in service.CHECKS)

@@ -1,0 +1,1 @@
+"""Text domain: the custom Comprehend entity recognizer trained from the repository's data, its data-access role."""
