@@ -14,6 +14,7 @@ import pulumi_aws as aws
 from infra import config, observability
 from infra.context import StackContext
 from infra.iam import builder as iam
+from infra.logs import builder as logs
 from infra.model import builder as model
 from infra.scaling import builder as scaling
 from infra.serving import builder as serving
@@ -28,7 +29,10 @@ def build() -> dict[str, Any]:
     role = iam.build_execution_role(ctx, store, image)
     release = model.build_release(ctx, store, role, image)
     alerting = observability.build_alerting(ctx, store)
-    endpoint = serving.build(ctx, release, store, alerting.rollback_alarm_names)
+    log_groups = logs.build(ctx, store)
+    endpoint = serving.build(
+        ctx, release, store, alerting.rollback_alarm_names, log_groups=list(log_groups.log_groups.values())
+    )
     scaling.build(ctx, endpoint)
     dashboard = observability.build_endpoint_monitoring(ctx, alerting, endpoint, store, role, release)
 

@@ -35,3 +35,21 @@ SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 GET_CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
 GET_REGION = "aws:index/getRegion:getRegion"
 GET_PARTITION = "aws:index/getPartition:getPartition"
+
+# Security findings, the private network, the notebook and replication.
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+S3_BUCKET_NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
+S3_BUCKET_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+EC2_VPC = "aws:ec2/vpc:Vpc"
+EC2_SUBNET = "aws:ec2/subnet:Subnet"
+EC2_ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+EC2_ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+EC2_SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+EC2_VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+VPC_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+VPC_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+SAGEMAKER_NOTEBOOK = "aws:sagemaker/notebookInstance:NotebookInstance"
+SAGEMAKER_NOTEBOOK_LIFECYCLE = (
+    "aws:sagemaker/notebookInstanceLifecycleConfiguration:NotebookInstanceLifecycleConfiguration"
+)
+AWS_PROVIDER = "pulumi:providers:aws"

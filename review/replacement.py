@@ -98,6 +98,12 @@ RULES: dict[str, ReplacementRule] = {
         ("name", "resourceId", "scalableDimension", "serviceNamespace"), "name", "appautoscaling/policy.go"
     ),
 }
+# Logs, notifications, replication, the private network and the notebook ------------------------------
+RULES |= {
+    # Retention and the KMS key are updated in place (PutRetentionPolicy, AssociateKmsKey).
+    tokens.LOG_GROUP: ReplacementRule(("name", "namePrefix", "logGroupClass"), "name", "logs/group.go"),
+    tokens.S3_BUCKET_NOTIFICATION: ReplacementRule(("bucket",), None, "s3/bucket_notification.go"),
+}
 
 
 def rule_for(type_token: str) -> ReplacementRule | None:

@@ -152,6 +152,9 @@ def deployer_policy(
     """
     return document(
         {
+            # Application Auto Scaling's write actions take the scalable-target resource type, whose ARN
+            # ends in an id the service generates (not the endpoint's name), so the ARN is scoped to this
+            # account and region and the service's condition keys scope it to SageMaker variant targets.
             "Sid": "ManageEndpointScaling",
             "Effect": "Allow",
             "Action": [
@@ -159,8 +162,23 @@ def deployer_policy(
                 "application-autoscaling:DeregisterScalableTarget",
                 "application-autoscaling:PutScalingPolicy",
                 "application-autoscaling:DeleteScalingPolicy",
-                "application-autoscaling:Describe*",
+                "application-autoscaling:TagResource",
+                "application-autoscaling:UntagResource",
+                "application-autoscaling:ListTagsForResource",
             ],
+            "Resource": f"arn:aws:application-autoscaling:{region}:{account_id}:scalable-target/*",
+            "Condition": {
+                "StringEquals": {
+                    "application-autoscaling:service-namespace": "sagemaker",
+                    "application-autoscaling:scalable-dimension": "sagemaker:variant:DesiredInstanceCount",
+                }
+            },
+        },
+        {
+            # The Describe* actions support no resource-level permissions: "*" is the only valid resource.
+            "Sid": "DescribeEndpointScaling",
+            "Effect": "Allow",
+            "Action": "application-autoscaling:Describe*",
             "Resource": "*",
         },
         {

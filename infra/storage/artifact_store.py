@@ -58,7 +58,10 @@ class ArtifactStore(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-        # S3 server access logs can only be delivered to a bucket encrypted with SSE-S3, not SSE-KMS.
+        # S3 server access logs: the S3 User Guide ("Enabling Amazon S3 server access logging") supports
+        # default encryption of the target bucket only with SSE-S3; "SSE-KMS is not supported". Reports
+        # that a customer managed key works when its policy grants logging.s3.amazonaws.com are not AWS's
+        # contract, and a refused delivery fails silently (no logs, no error), so the log bucket stays SSE-S3.
         self.log_bucket = self._bucket(f"{name}-logs", kms=False, expire_days=ACCESS_LOG_EXPIRY_DAYS)
         self.artifact_bucket = self._bucket(f"{name}-artifacts", kms=True, expire_days=None)
         self.capture_bucket = self._bucket(f"{name}-capture", kms=True, expire_days=CAPTURE_EXPIRY_DAYS)
@@ -82,6 +85,16 @@ class ArtifactStore(pulumi.ComponentResource):
                 # S3 checks on PutBucketLogging that the target's policy already lets the logging
                 # service write: the log bucket's policy must exist first.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[log_policy]),
+            )
+
+        # Security Hub S3.11: object events go to EventBridge, where any rule can route them. S3 keeps ONE
+        # notification configuration per bucket; the artifact bucket's belongs to the scoring application.
+        for bucket_name, bucket in ((f"{name}-capture", self.capture_bucket), (f"{name}-logs", self.log_bucket)):
+            aws.s3.BucketNotification(
+                f"{bucket_name}-notifications",
+                bucket=bucket.id,
+                eventbridge=True,
+                opts=pulumi.ResourceOptions(parent=self),
             )
 
         self.key_arn = self.key.arn

@@ -49,7 +49,8 @@ def log_bucket_policy(bucket_arn: str, account_id: str, source_bucket_arns: Sequ
 
 
 def kms_key_policy(account_id: str, region: str) -> Document:
-    """The project key: administered through IAM in this account; CloudWatch may use it for SNS.
+    """The project key: administered through IAM in this account; CloudWatch may use it for SNS and
+    CloudWatch Logs for the stack's log groups.
 
     CloudWatch alarms publish to an SNS topic encrypted with this key, which requires the key policy
     itself (not IAM) to let ``cloudwatch.amazonaws.com`` generate data keys and decrypt.
@@ -69,5 +70,17 @@ def kms_key_policy(account_id: str, region: str) -> Document:
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
             "Resource": "*",
             "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
+        {
+            # The stack's log groups are encrypted with this key: CloudWatch Logs must be allowed by the
+            # key policy, for log groups of this account and region only (its encryption context).
+            "Sid": "CloudWatchLogsEncryptLogGroups",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            "Resource": "*",
+            "Condition": {
+                "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:log-group:*"}
+            },
         },
     )

@@ -33,6 +33,9 @@ BUCKET_VERSIONING = tokens.S3_BUCKET_VERSIONING
 BUCKET_ENCRYPTION = tokens.S3_BUCKET_ENCRYPTION
 
 
+BUCKET_NOTIFICATION = tokens.S3_BUCKET_NOTIFICATION
+
+
 BUCKET_ACLS = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
 
 
@@ -97,6 +100,9 @@ TAGGABLE = frozenset(
         tokens.COMPOSITE_ALARM,
         tokens.SNS_TOPIC,
         SCALABLE_TARGET,
+    }
+    | {
+        tokens.LOG_GROUP,
     }
 )
 

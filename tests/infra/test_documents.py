@@ -209,6 +209,7 @@ def test_kms_key_policy_lets_cloudwatch_publish_to_encrypted_topics() -> None:
     assert [s["Sid"] for s in document["Statement"]] == [
         "AccountAdministersKeyThroughIam",
         "CloudWatchAlarmsPublishToEncryptedTopic",
+        "CloudWatchLogsEncryptLogGroups",
     ]
     assert document["Statement"][0]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
     assert document["Statement"][1] == {
@@ -219,6 +220,56 @@ def test_kms_key_policy_lets_cloudwatch_publish_to_encrypted_topics() -> None:
         "Resource": "*",
         "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
     }
+    # CloudWatch Logs is the regional service principal, limited to log groups of this account and region.
+    assert document["Statement"][2] == {
+        "Sid": "CloudWatchLogsEncryptLogGroups",
+        "Effect": "Allow",
+        "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
+        "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        "Resource": "*",
+        "Condition": {
+            "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:*"}
+        },
+    }
+
+
+def test_deployer_policy_scopes_scaling_writes_to_sagemaker_variant_targets() -> None:
+    """Documents are compared whole; IAM's acceptance of the condition keys is the emulator's and AWS's to prove."""
+    document = iam_documents.deployer_policy(
+        account_id=ACCOUNT,
+        region=REGION,
+        endpoint_name="sagemaker-mlops-prod",
+        execution_role_arn="arn:aws:iam::111122223333:role/exec",
+    )
+    writes, describe = document["Statement"][0], document["Statement"][1]
+    assert writes == {
+        "Sid": "ManageEndpointScaling",
+        "Effect": "Allow",
+        "Action": [
+            "application-autoscaling:RegisterScalableTarget",
+            "application-autoscaling:DeregisterScalableTarget",
+            "application-autoscaling:PutScalingPolicy",
+            "application-autoscaling:DeleteScalingPolicy",
+            "application-autoscaling:TagResource",
+            "application-autoscaling:UntagResource",
+            "application-autoscaling:ListTagsForResource",
+        ],
+        "Resource": f"arn:aws:application-autoscaling:{REGION}:{ACCOUNT}:scalable-target/*",
+        "Condition": {
+            "StringEquals": {
+                "application-autoscaling:service-namespace": "sagemaker",
+                "application-autoscaling:scalable-dimension": "sagemaker:variant:DesiredInstanceCount",
+            }
+        },
+    }
+    # Only the Describe* actions, which support no resource-level permissions, stay on "*".
+    assert describe == {
+        "Sid": "DescribeEndpointScaling",
+        "Effect": "Allow",
+        "Action": "application-autoscaling:Describe*",
+        "Resource": "*",
+    }
+    assert [s["Sid"] for s in document["Statement"] if s["Resource"] == "*"] == ["DescribeEndpointScaling"]
 
 
 def test_deployer_policy_can_deregister_scalable_targets() -> None:

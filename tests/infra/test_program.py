@@ -34,6 +34,9 @@ BUCKET_TYPES = {
 }
 COMMON = {
     **BUCKET_TYPES,
+    tokens.S3_BUCKET_NOTIFICATION: 2,
+    tokens.LOG_GROUP: 1,
+    "mlops:logs:ServiceLogGroups": 1,
     tokens.IAM_ROLE: 1,
     tokens.IAM_ROLE_POLICY: 1,
     tokens.KMS_ALIAS: 1,

@@ -22,7 +22,9 @@ from offline import tokens
 from offline.graph import Plan
 from policy.check import views
 from policy.controls import CONTROLS, TAGGABLE, Resource, evaluate
+from policy.controls.s3 import EVENT_NOTIFICATIONS
 from review import snapshot
+from tests.policy.findings_cases import FINDINGS_CASES
 from tests.review.graphs import Graphs
 
 Mutation = Callable[[dict[str, Any]], None]
@@ -357,6 +359,8 @@ CASES = [
     ),
 ]
 
+CASES += [Case(policy, stack, edits, expected) for policy, stack, edits, expected in FINDINGS_CASES]
+
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.policy}-{c.stack}-{i}" for i, c in enumerate(CASES)])
 def test_each_policy_catches_its_mutation(graphs: Graphs, case: Case) -> None:
@@ -470,3 +474,30 @@ def test_taggable_list_matches_the_pulumi_aws_sdk(graphs: Graphs) -> None:
             accepts_tags.add(type_token)
     assert sorted(accepts_tags - TAGGABLE) == [tokens.S3_OBJECT]
     assert sorted(TAGGABLE - accepts_tags) == []
+
+
+@pytest.mark.parametrize("stack", snapshot.STACKS)
+def test_s3_11_fails_only_the_artifact_bucket_until_its_notification_lands(graphs: Graphs, stack: str) -> None:
+    """S3.11 is not in the pack yet: the artifact bucket's notification belongs to the scoring application.
+    When it lands this test fails, and S3.11 joins CONTROLS (policy/controls/s3.py)."""
+    prefix = f"sagemaker-mlops-{stack}"
+    found_now = [
+        (v.policy, (v.urn or "").rsplit("::", 1)[-1], v.message)
+        for v in evaluate(*views(graphs.plan(stack)), controls=[EVENT_NOTIFICATIONS])
+    ]
+    assert found_now == [
+        (
+            "s3.11-event-notifications",
+            f"{prefix}-artifacts",
+            f"bucket {prefix}-artifacts: has no event notifications "
+            "(S3.11: a BucketNotification, e.g. eventbridge true)",
+        )
+    ]
+
+
+def test_s3_11_catches_a_notification_that_sends_nowhere(graphs: Graphs) -> None:
+    inputs, outputs = edit(
+        *views(graphs.plan("prod")), "sagemaker-mlops-prod-capture-notifications", setter("eventbridge", value=False)
+    )
+    found_now = [(v.urn or "").rsplit("::", 1)[-1] for v in evaluate(inputs, outputs, controls=[EVENT_NOTIFICATIONS])]
+    assert found_now == ["sagemaker-mlops-prod-artifacts", "sagemaker-mlops-prod-capture"]

@@ -131,6 +131,7 @@ def test_security_hub_ids_appear_in_the_description(name: str, control_id: str) 
 def test_controls_without_a_security_hub_id_are_the_projects_own() -> None:
     own = sorted(set(DESCRIPTIONS) - set(SECURITY_HUB_IDS))
     assert own == [
+        "cloudwatch-log-group-kms-retention",
         "iam-no-full-access-policies",
         "iam-no-wildcard-action",
         "iam-sagemaker-trust-source-account",
@@ -140,6 +141,7 @@ def test_controls_without_a_security_hub_id_are_the_projects_own() -> None:
         "mlops-required-tags",
         "sagemaker-data-capture-kms",
         "sagemaker-endpoint-config-kms",
+        "sagemaker-endpoint-log-group",
     ]
 
 

@@ -3,12 +3,15 @@ that read them back. Adding a service to the rehearsal is one new module here, l
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from offline.rehearsal.gateway import Handler
 from offline.rehearsal.readback import Check, Checks, ClientFactory, Verifier
 from offline.rehearsal.report import RehearsalReport
-from offline.rehearsal.services import appautoscaling, cloudwatch, iam, kms, s3, sagemaker, sns
+from offline.rehearsal.services import appautoscaling, cloudwatch, iam, kms, logs, s3, s3_events, sagemaker, sns
 
-SERVICES = (sagemaker, appautoscaling, cloudwatch, s3, iam, kms, sns)
+SERVICES: tuple[ModuleType, ...] = (sagemaker, appautoscaling, cloudwatch, s3, iam, kms, sns)
+SERVICES += (logs, s3_events)
 
 HANDLERS: dict[str, Handler] = {token: handler for service in SERVICES for token, handler in service.HANDLERS.items()}
 VERIFIERS: tuple[Verifier, ...] = tuple(check for service in SERVICES for check in service.CHECKS)
