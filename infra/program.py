@@ -16,6 +16,8 @@ from infra.context import StackContext
 from infra.iam import builder as iam
 from infra.logs import builder as logs
 from infra.model import builder as model
+from infra.network import builder as network_builder
+from infra.notebook import builder as notebook_builder
 from infra.scaling import builder as scaling
 from infra.serving import builder as serving
 from infra.serving.invocation import invocation_command
@@ -26,8 +28,9 @@ def build() -> dict[str, Any]:
     ctx = StackContext(config.load(), aws.get_caller_identity_output().account_id)
     image = model.serving_image(ctx)
     store = storage.build(ctx)
-    role = iam.build_execution_role(ctx, store, image)
-    release = model.build_release(ctx, store, role, image)
+    network = network_builder.build(ctx)
+    role = iam.build_execution_role(ctx, store, image, network)
+    release = model.build_release(ctx, store, role, image, network)
     alerting = observability.build_alerting(ctx, store)
     log_groups = logs.build(ctx, store)
     endpoint = serving.build(
@@ -36,8 +39,18 @@ def build() -> dict[str, Any]:
     scaling.build(ctx, endpoint)
     dashboard = observability.build_endpoint_monitoring(ctx, alerting, endpoint, store, role, release)
 
+    notebook = notebook_builder.build(ctx, store, network)
+
     region = ctx.region
-    return {
+    optional: dict[str, Any] = {}
+    if network is not None:
+        # Training, tuning and Comprehend jobs launched for this stack run in these (VpcConfig).
+        optional["networkSubnetIds"] = network.subnet_ids
+        optional["networkSecurityGroupIds"] = network.security_group_ids
+    if notebook is not None:
+        optional["notebookName"] = notebook.notebook_name
+        optional["notebookRoleArn"] = notebook.role_arn
+    return optional | {
         "endpointName": endpoint.endpoint_name,
         "endpointArn": endpoint.endpoint_arn,
         "endpointConfigName": endpoint.config_name,

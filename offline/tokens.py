@@ -53,3 +53,4 @@ SAGEMAKER_NOTEBOOK_LIFECYCLE = (
     "aws:sagemaker/notebookInstanceLifecycleConfiguration:NotebookInstanceLifecycleConfiguration"
 )
 AWS_PROVIDER = "pulumi:providers:aws"
+GET_AVAILABILITY_ZONES = "aws:index/getAvailabilityZones:getAvailabilityZones"

@@ -43,8 +43,34 @@ def execution_role_policy(
     kms_key_arn: str,
     image_repository_arn: str,
     alarm_name_prefix: str,
+    vpc_access: bool = False,
 ) -> Document:
     """Least privilege for the model container and the monitoring jobs running as this role."""
+    vpc = (
+        [
+            {
+                # A model with a VpcConfig: SageMaker creates the containers' network interfaces as this
+                # role. The EC2 Describe* actions and these interface actions take no narrower resource
+                # before the interface exists.
+                "Sid": "AttachModelContainersToTheStacksSubnets",
+                "Effect": "Allow",
+                "Action": [
+                    "ec2:CreateNetworkInterface",
+                    "ec2:CreateNetworkInterfacePermission",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:DeleteNetworkInterfacePermission",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeVpcs",
+                    "ec2:DescribeDhcpOptions",
+                    "ec2:DescribeSubnets",
+                    "ec2:DescribeSecurityGroups",
+                ],
+                "Resource": "*",
+            }
+        ]
+        if vpc_access
+        else []
+    )
     return document(
         {
             "Sid": "ReadModelArtifacts",
@@ -134,6 +160,7 @@ def execution_role_policy(
             "Action": "cloudwatch:DescribeAlarms",
             "Resource": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{alarm_name_prefix}-*",
         },
+        *vpc,
     )
 
 

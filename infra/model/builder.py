@@ -6,6 +6,7 @@ from infra.context import StackContext
 from infra.iam.execution_role import ExecutionRole
 from infra.model.images import ServingImage, sklearn_serving_image
 from infra.model.release import ModelRelease, ModelReleaseArgs
+from infra.network.vpc import Network
 from infra.storage.artifact_store import ArtifactStore
 
 
@@ -13,9 +14,17 @@ def serving_image(ctx: StackContext) -> ServingImage:
     return sklearn_serving_image(ctx.region, ctx.config.artifact.serving_image_version)
 
 
-def build_release(ctx: StackContext, store: ArtifactStore, role: ExecutionRole, image: ServingImage) -> ModelRelease:
+def build_release(
+    ctx: StackContext,
+    store: ArtifactStore,
+    role: ExecutionRole,
+    image: ServingImage,
+    network: Network | None = None,
+) -> ModelRelease:
     cfg = ctx.config
     local = cfg.artifact.local
+    # Serverless inference does not support a VPC configuration: only realtime models join the network.
+    in_vpc = network is not None and not cfg.endpoint.serverless
     return ModelRelease(
         ctx.prefix,
         ModelReleaseArgs(
@@ -32,5 +41,7 @@ def build_release(ctx: StackContext, store: ArtifactStore, role: ExecutionRole, 
             network_isolation=not cfg.endpoint.serverless,
             tags=ctx.tags,
             role_policy=role.policy,
+            vpc_subnet_ids=network.subnet_ids if network is not None and in_vpc else (),
+            vpc_security_group_ids=network.security_group_ids if network is not None and in_vpc else (),
         ),
     )

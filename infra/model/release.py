@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +48,9 @@ class ModelReleaseArgs:
     tags: Mapping[str, str]
     # SageMaker's CreateModel checks the role can be assumed and read the artifact: wait for its policy.
     role_policy: pulumi.Resource | None = None
+    # The stack's network (realtime endpoints only: serverless inference does not support a VPC).
+    vpc_subnet_ids: Sequence[pulumi.Input[str]] = ()
+    vpc_security_group_ids: Sequence[pulumi.Input[str]] = ()
 
 
 class ModelRelease(pulumi.ComponentResource):
@@ -97,6 +100,13 @@ class ModelRelease(pulumi.ComponentResource):
                 environment=container_environment(args.region),
             ),
             enable_network_isolation=args.network_isolation,
+            vpc_config=(
+                aws.sagemaker.ModelVpcConfigArgs(
+                    subnets=list(args.vpc_subnet_ids), security_group_ids=list(args.vpc_security_group_ids)
+                )
+                if args.vpc_subnet_ids
+                else None
+            ),
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
         )

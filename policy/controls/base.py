@@ -103,6 +103,15 @@ TAGGABLE = frozenset(
     }
     | {
         tokens.LOG_GROUP,
+        tokens.EC2_VPC,
+        tokens.EC2_SUBNET,
+        tokens.EC2_ROUTE_TABLE,
+        tokens.EC2_SECURITY_GROUP,
+        tokens.EC2_VPC_ENDPOINT,
+        tokens.VPC_INGRESS_RULE,
+        tokens.VPC_EGRESS_RULE,
+        tokens.SAGEMAKER_NOTEBOOK,
+        tokens.SAGEMAKER_NOTEBOOK_LIFECYCLE,
     }
 )
 

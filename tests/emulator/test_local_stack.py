@@ -57,4 +57,4 @@ def test_the_local_stack_rehearses_and_its_endpoints_cover_exactly_the_services_
     # sts answers the program's getCallerIdentity invoke.
     expected = {PROVIDER_ENDPOINT_KEY.get(service, service) for service in called} | {"sts"}
     assert sorted(_endpoints()) == sorted(expected)
-    assert sorted(expected) == ["cloudwatch", "iam", "kms", "logs", "s3", "sagemaker", "sns", "sts"]
+    assert sorted(expected) == ["cloudwatch", "ec2", "iam", "kms", "logs", "s3", "sagemaker", "sns", "sts"]

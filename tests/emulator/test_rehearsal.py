@@ -29,7 +29,7 @@ from offline.rehearsal.requests import (
 from offline.rehearsal.runner import EmulatorMocks
 from offline.rehearsal.services import verify
 from tests.emulator.conftest import Rehearsed
-from tests.infra.test_program import BUCKET_TYPES
+from tests.infra.test_program import BUCKET_TYPES, NETWORK, NOTEBOOK
 
 pytestmark = pytest.mark.emulator
 
@@ -56,6 +56,11 @@ _REALTIME = {
 EXPECTED_CREATED = {
     "dev": {
         **_COMMON,
+        # The private network and the notebook (dev only by default); every one created in moto.
+        **{t: n for t, n in NETWORK.items() if t.startswith("aws:")},
+        **{t: n for t, n in NOTEBOOK.items() if t.startswith("aws:")},
+        tokens.IAM_ROLE: 2,
+        tokens.IAM_ROLE_POLICY: 2,
         tokens.METRIC_ALARM: 6,
         tokens.S3_OBJECT: 1,
         tokens.SNS_TOPIC: 1,
@@ -92,12 +97,14 @@ EXPECTED_NOT_EMULATED = {
         (tokens.SAGEMAKER_MONITORING_SCHEDULE, "sagemaker-mlops-prod-schedule"),
     },
 }
-EXPECTED_COMPONENTS = {"dev": 9, "staging": 11, "prod": 12}
+EXPECTED_COMPONENTS = {"dev": 11, "staging": 11, "prod": 12}
 # Checks that compared something the emulator answered; the monitoring schedule (moto lacks
 # CreateMonitoringSchedule) is reported as validated-not-emulated and never counted as passed.
 # + the endpoint log group (retention, key). moto 5.2.5 keeps a bucket's EventBridgeConfiguration but
 # leaves it out of GetBucketNotificationConfiguration: those two checks are not-emulated.
-EXPECTED_CHECKS = {"dev": 54, "staging": 69, "prod": 74}
+# dev: + the network (VPC, 2 subnets, 2 security groups x 2 directions, 7 endpoints), the notebook's
+# lifecycle and instance, and the notebook role (trust, policies, the policy, no managed policies).
+EXPECTED_CHECKS = {"dev": 75, "staging": 69, "prod": 74}
 EXPECTED_NOT_EMULATED_CHECKS = {
     "dev": [],
     "staging": ["monitoring schedule sagemaker-mlops-staging-data-quality"],
@@ -106,6 +113,11 @@ EXPECTED_NOT_EMULATED_CHECKS = {
 for _stack, _names in EXPECTED_NOT_EMULATED_CHECKS.items():
     _names += [f"sagemaker-mlops-{_stack}-{b}-notifications: events to EventBridge" for b in ("capture", "logs")]
 STACKS = ("dev", "staging", "prod")
+# moto keeps neither the notebook's platform nor its IMDS setting (CreateNotebookInstance ignores both).
+EXPECTED_NOT_EMULATED_CHECKS["dev"] += [
+    "notebook sagemaker-mlops-dev-notebook: platform",
+    "notebook sagemaker-mlops-dev-notebook: IMDS minimum version",
+]
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -63,9 +63,31 @@ REALTIME = {
     # The artifact plus the data-quality baseline's statistics and constraints.
     tokens.S3_OBJECT: 3,
 }
+NETWORK = {
+    tokens.EC2_VPC: 1,
+    tokens.EC2_SUBNET: 2,
+    tokens.EC2_ROUTE_TABLE: 1,
+    tokens.EC2_ROUTE_TABLE_ASSOCIATION: 2,
+    tokens.EC2_SECURITY_GROUP: 2,
+    tokens.VPC_INGRESS_RULE: 2,
+    tokens.VPC_EGRESS_RULE: 3,
+    # S3 (gateway) + SageMaker API and runtime, STS, CloudWatch Logs, ECR API and Docker (interface).
+    tokens.EC2_VPC_ENDPOINT: 7,
+    "mlops:network:Network": 1,
+}
+NOTEBOOK = {
+    tokens.SAGEMAKER_NOTEBOOK: 1,
+    tokens.SAGEMAKER_NOTEBOOK_LIFECYCLE: 1,
+    "mlops:notebook:NotebookWorkspace": 1,
+}
 EXPECTED_COUNTS = {
     "dev": {
         **COMMON,
+        # dev's private network and notebook (staging and prod have neither by default).
+        **NETWORK,
+        **NOTEBOOK,
+        tokens.IAM_ROLE: 2,
+        tokens.IAM_ROLE_POLICY: 2,
         tokens.S3_OBJECT: 1,
         tokens.METRIC_ALARM: 6,
         tokens.SNS_TOPIC: 1,
@@ -173,10 +195,12 @@ def test_prod_data_is_protected_and_retained(stack: str, protected: bool, plan_f
 @pytest.mark.parametrize("stack", STACKS)
 def test_iam_documents_exactly(stack: str, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
-    role = plan.one(tokens.IAM_ROLE)
+    role = plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-execution-role")
     assert json.loads(role.inputs["assumeRolePolicy"]) == iam_documents.sagemaker_trust_policy(FAKE_ACCOUNT_ID)
     buckets = {r.name.rsplit("-", 1)[1]: r for r in plan.of_type(tokens.S3_BUCKET)}
-    document = json.loads(plan.one(tokens.IAM_ROLE_POLICY).inputs["policy"])
+    document = json.loads(
+        plan.one(tokens.IAM_ROLE_POLICY, f"sagemaker-mlops-{stack}-execution-policy").inputs["policy"]
+    )
     assert document == iam_documents.execution_role_policy(
         account_id=FAKE_ACCOUNT_ID,
         region="us-east-1",
@@ -234,7 +258,7 @@ def test_dependencies_endpoint_config_model_role(stack: str, plan_for: PlanFor) 
     assert config.urn in endpoint.dependencies
     assert endpoint.inputs["endpointConfigName"] == config.state["name"]
     # The model waits for the role's inline policy: SageMaker checks it can read the artifact.
-    assert plan.one(tokens.IAM_ROLE_POLICY).urn in model.dependencies
+    assert plan.one(tokens.IAM_ROLE_POLICY, f"sagemaker-mlops-{stack}-execution-policy").urn in model.dependencies
     # The endpoint's auto-rollback names alarms that must already exist.
     rollback = [a.urn for a in plan.of_type(tokens.METRIC_ALARM) if (a.parent or "").endswith("-rollback")]
     assert len(rollback) == 2
@@ -374,7 +398,9 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
     outputs = plan.outputs
     endpoint = plan.one(tokens.SAGEMAKER_ENDPOINT)
-    assert sorted(outputs) == [
+    # dev's network and notebook add their ids (training jobs and the notebook's users read them).
+    extra = ["networkSecurityGroupIds", "networkSubnetIds", "notebookName", "notebookRoleArn"] if stack == "dev" else []
+    assert sorted(set(outputs) - set(extra)) == [
         "alarmNamePrefix",
         "alarmTopicArn",
         "artifactBucket",
@@ -406,7 +432,9 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
         execution_role_arn=outputs["executionRoleArn"],
     )
     assert outputs["servingImage"] == IMAGE
-    assert outputs["executionRoleArn"] == plan.one(tokens.IAM_ROLE).state["arn"]
+    assert (
+        outputs["executionRoleArn"] == plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-execution-role").state["arn"]
+    )
     assert outputs["invokeCommand"].startswith(
         f"aws sagemaker-runtime invoke-endpoint --region us-east-1 --endpoint-name sagemaker-mlops-{stack} "
     )

@@ -65,4 +65,87 @@ FINDINGS_CASES: list[tuple[str, str, tuple[tuple[str, Mutation | None], ...], tu
             ),
         ),
     ),
+    (
+        "sagemaker.1-notebook-no-direct-internet",
+        "dev",
+        ((f"{D}-notebook-instance", put("directInternetAccess", "Enabled")),),
+        (
+            (
+                "sagemaker.1-notebook-no-direct-internet",
+                f"{D}-notebook-instance",
+                "directInternetAccess is Enabled, not Disabled",
+            ),
+        ),
+    ),
+    (
+        "sagemaker.2-notebook-in-vpc",
+        "dev",
+        ((f"{D}-notebook-instance", drop("subnetId")),),
+        (
+            (
+                "sagemaker.2-notebook-in-vpc",
+                f"{D}-notebook-instance",
+                "subnetId is not set: the notebook is not in a VPC",
+            ),
+        ),
+    ),
+    (
+        "sagemaker.3-notebook-no-root",
+        "dev",
+        ((f"{D}-notebook-instance", drop("rootAccess")),),
+        (("sagemaker.3-notebook-no-root", f"{D}-notebook-instance", "rootAccess is unset (Enabled), not Disabled"),),
+    ),
+    (
+        "sagemaker.21-notebook-kms",
+        "dev",
+        ((f"{D}-notebook-instance", drop("kmsKeyId")),),
+        (
+            (
+                "sagemaker.21-notebook-kms",
+                f"{D}-notebook-instance",
+                "kmsKeyId is not set: the volume is not encrypted with a customer key",
+            ),
+        ),
+    ),
+    (
+        "sagemaker-notebook-imdsv2",
+        "dev",
+        (
+            (
+                f"{D}-notebook-instance",
+                put("instanceMetadataServiceConfiguration", {"minimumInstanceMetadataServiceVersion": "1"}),
+            ),
+        ),
+        (
+            (
+                "sagemaker-notebook-imdsv2",
+                f"{D}-notebook-instance",
+                "minimum instance metadata service version is 1, not 2",
+            ),
+        ),
+    ),
+    (
+        "network-no-internet-ingress",
+        "dev",
+        ((f"{D}-network-endpoints-https", put("cidrIpv4", "0.0.0.0/0")),),
+        (
+            (
+                "network-no-internet-ingress",
+                f"{D}-network-endpoints-https",
+                "ingress from 0.0.0.0/0 (the whole internet)",
+            ),
+        ),
+    ),
+    (
+        "network-interface-endpoints-private",
+        "dev",
+        ((f"{D}-network-sts", put("privateDnsEnabled", False)),),
+        (
+            (
+                "network-interface-endpoints-private",
+                f"{D}-network-sts",
+                "privateDnsEnabled is not true: the AWS SDKs would not resolve the service to it",
+            ),
+        ),
+    ),
 ]

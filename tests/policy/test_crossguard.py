@@ -120,6 +120,10 @@ SECURITY_HUB_IDS = {
     "sagemaker.9-15-monitoring-network-isolation": "SageMaker.9-.15/.20/.22/.25",
     "sagemaker.9-15-monitoring-inter-container-encryption": "SageMaker.9-.15/.20/.22/.25",
     "kms.4-key-rotation": "KMS.4",
+    "sagemaker.1-notebook-no-direct-internet": "SageMaker.1",
+    "sagemaker.2-notebook-in-vpc": "SageMaker.2",
+    "sagemaker.3-notebook-no-root": "SageMaker.3",
+    "sagemaker.21-notebook-kms": "SageMaker.21",
 }
 
 
@@ -139,9 +143,12 @@ def test_controls_without_a_security_hub_id_are_the_projects_own() -> None:
         "mlops-blue-green-rollback",
         "mlops-prod-capacity",
         "mlops-required-tags",
+        "network-interface-endpoints-private",
+        "network-no-internet-ingress",
         "sagemaker-data-capture-kms",
         "sagemaker-endpoint-config-kms",
         "sagemaker-endpoint-log-group",
+        "sagemaker-notebook-imdsv2",
     ]
 
 

@@ -8,10 +8,22 @@ from types import ModuleType
 from offline.rehearsal.gateway import Handler
 from offline.rehearsal.readback import Check, Checks, ClientFactory, Verifier
 from offline.rehearsal.report import RehearsalReport
-from offline.rehearsal.services import appautoscaling, cloudwatch, iam, kms, logs, s3, s3_events, sagemaker, sns
+from offline.rehearsal.services import (
+    appautoscaling,
+    cloudwatch,
+    ec2,
+    iam,
+    kms,
+    logs,
+    notebook,
+    s3,
+    s3_events,
+    sagemaker,
+    sns,
+)
 
 SERVICES: tuple[ModuleType, ...] = (sagemaker, appautoscaling, cloudwatch, s3, iam, kms, sns)
-SERVICES += (logs, s3_events)
+SERVICES += (logs, s3_events, ec2, notebook)
 
 HANDLERS: dict[str, Handler] = {token: handler for service in SERVICES for token, handler in service.HANDLERS.items()}
 VERIFIERS: tuple[Verifier, ...] = tuple(check for service in SERVICES for check in service.CHECKS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from offline import tokens
 from offline.rehearsal.gateway import Declared, Gateway, Handler, State, emulated
@@ -44,15 +45,22 @@ def iam_role_policy(gw: Gateway, r: Declared) -> tuple[str, State]:
 
 
 def _role(report: RehearsalReport, client: ClientFactory, checks: Checks) -> None:
+    """Every role of the stack (the execution role first) with exactly its own inline policies."""
     iam = client("iam")
-    role_name = str(report.outputs["executionRoleArn"]).rsplit("/", 1)[-1]
+    execution = str(report.outputs["executionRoleArn"]).rsplit("/", 1)[-1]
+    roles = sorted((str(r.id) for r in resources_of(report, tokens.IAM_ROLE)), key=lambda n: n != execution)
+    for role_name in roles:
+        _one_role(iam, role_name, report, checks)
+
+
+def _one_role(iam: Any, role_name: str, report: RehearsalReport, checks: Checks) -> None:
     with checks.reading(f"role {role_name}"):
         role = iam.get_role(RoleName=role_name)["Role"]
         trust = role["AssumeRolePolicyDocument"]
         trust = json.loads(trust) if isinstance(trust, str) else trust
         principals = [s.get("Principal", {}).get("Service") for s in trust["Statement"] if s.get("Effect") == "Allow"]
         checks.equal(f"role {role_name}: trusted by SageMaker only", principals, [SAGEMAKER_PRINCIPAL])
-        declared = resources_of(report, tokens.IAM_ROLE_POLICY)
+        declared = [p for p in resources_of(report, tokens.IAM_ROLE_POLICY) if p.inputs.get("role") == role_name]
         names = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
         checks.equal(
             f"role {role_name}: inline policies", sorted(names), sorted(str(p.state["name"]) for p in declared)
