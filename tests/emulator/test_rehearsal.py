@@ -62,7 +62,7 @@ EXPECTED_CREATED = {
         tokens.IAM_ROLE: 2,
         tokens.IAM_ROLE_POLICY: 2,
         tokens.METRIC_ALARM: 6,
-        tokens.S3_OBJECT: 1,
+        tokens.S3_OBJECT: 2,
         tokens.SNS_TOPIC: 1,
         tokens.SNS_TOPIC_POLICY: 1,
     },
@@ -103,8 +103,9 @@ EXPECTED_COMPONENTS = {"dev": 11, "staging": 11, "prod": 12}
 # + the endpoint log group (retention, key). moto 5.2.5 keeps a bucket's EventBridgeConfiguration but
 # leaves it out of GetBucketNotificationConfiguration: those two checks are not-emulated.
 # dev: + the network (VPC, 2 subnets, 2 security groups x 2 directions, 7 endpoints), the notebook's
-# lifecycle and instance, and the notebook role (trust, policies, the policy, no managed policies).
-EXPECTED_CHECKS = {"dev": 75, "staging": 69, "prod": 74}
+# lifecycle and instance, the notebook role (trust, policies, the policy, no managed policies) and the
+# notebook uploaded for it (its bytes in S3).
+EXPECTED_CHECKS = {"dev": 77, "staging": 69, "prod": 74}
 EXPECTED_NOT_EMULATED_CHECKS = {
     "dev": [],
     "staging": ["monitoring schedule sagemaker-mlops-staging-data-quality"],

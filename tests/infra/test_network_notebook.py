@@ -125,6 +125,10 @@ def test_dev_notebook_is_hardened_and_stops_itself(plan_for: PlanFor) -> None:
     assert "ExecStart=/usr/bin/python3 /usr/local/lib/mlops/idle_check.py 3600" in script
     assert "systemctl enable --now mlops-idle-check.timer" in script
     assert plan.one(tokens.IAM_ROLE_POLICY, f"{D}-notebook-policy").urn in notebook.dependencies
+    # The repository's notebooks are in S3, encrypted with the project key, before the script copies them.
+    upload = plan.one(tokens.S3_OBJECT, f"{D}-notebook-walkthrough")
+    assert (upload.inputs["key"], upload.inputs["kmsKeyId"]) == ("notebooks/walkthrough.ipynb", key.state["arn"])
+    assert upload.urn in notebook.dependencies
 
 
 def test_idle_time_comes_from_config(plan_for: PlanFor) -> None:

@@ -88,7 +88,8 @@ EXPECTED_COUNTS = {
         **NOTEBOOK,
         tokens.IAM_ROLE: 2,
         tokens.IAM_ROLE_POLICY: 2,
-        tokens.S3_OBJECT: 1,
+        # The artifact and the repository's notebook (notebooks/walkthrough.ipynb), for the notebook instance.
+        tokens.S3_OBJECT: 2,
         tokens.METRIC_ALARM: 6,
         tokens.SNS_TOPIC: 1,
         tokens.SNS_TOPIC_POLICY: 1,

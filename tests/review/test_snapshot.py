@@ -96,7 +96,7 @@ def test_write_creates_the_file_check_reads(
 ) -> None:
     monkeypatch.setattr(snapshot, "SNAPSHOT_DIR", tmp_path)
     assert snapshot.main(["--write", "--stack", "dev"]) == 0
-    assert capsys.readouterr().out == "wrote snapshots/dev.json (79 resources)\n"
+    assert capsys.readouterr().out == "wrote snapshots/dev.json (80 resources)\n"
     assert json.loads((tmp_path / "dev.json").read_text())["stack"] == "dev"
     assert snapshot.main(["--check", "--stack", "dev"]) == 0
 
