@@ -82,12 +82,16 @@ class StateMocks(pulumi.runtime.Mocks):
         t = args.typ
         if t == tokens.S3_BUCKET:
             bucket = inputs.get("bucket") or autoname(args.name, inputs)
-            state.update(bucket=bucket, arn=self.arn(t, bucket), region=self.region)
+            # pulumi-aws 7: a resource may name its own region; the provider reports that one.
+            state.update(bucket=bucket, arn=self.arn(t, bucket), region=inputs.get("region") or self.region)
             return bucket, state
         if t == tokens.KMS_KEY:
             key_id = hashlib.sha256(args.name.encode()).hexdigest()[:32]
             key_id = f"{key_id[:8]}-{key_id[8:12]}-{key_id[12:16]}-{key_id[16:20]}-{key_id[20:32]}"
-            state.update(keyId=key_id, arn=self.arn(t, key_id))
+            arn = self.arn(t, key_id)
+            if inputs.get("region"):
+                arn = arn.replace(f":{self.region}:", f":{inputs['region']}:", 1)
+            state.update(keyId=key_id, arn=arn)
             return key_id, state
         if t == tokens.SCALABLE_TARGET:
             return str(inputs["resourceId"]), state

@@ -127,6 +127,7 @@ RULES |= {
     tokens.SAGEMAKER_NOTEBOOK_LIFECYCLE: ReplacementRule(
         ("name",), "name", "sagemaker/notebook_instance_lifecycle_configuration.go"
     ),
+    tokens.S3_BUCKET_REPLICATION: ReplacementRule(("bucket",), None, "s3/bucket_replication_configuration.go"),
 }
 
 

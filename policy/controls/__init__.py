@@ -24,14 +24,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from policy.controls import iam, logs, network, notebook, platform, s3, sagemaker
+from policy.controls import iam, logs, network, notebook, platform, replication, s3, sagemaker
 from policy.controls.base import TAGGABLE, Control, Resource, Violation
 
 __all__ = ["CONTROLS", "TAGGABLE", "Control", "Resource", "Violation", "evaluate"]
 
 # One module per area; the order is the pack's (policy names carry their control ids).
 CONTROLS: tuple[Control, ...] = (*s3.CONTROLS, *sagemaker.CONTROLS, *iam.CONTROLS, *platform.CONTROLS)
-CONTROLS += logs.CONTROLS + notebook.CONTROLS + network.CONTROLS
+CONTROLS += logs.CONTROLS + notebook.CONTROLS + network.CONTROLS + replication.CONTROLS
 
 
 def evaluate(

@@ -29,7 +29,7 @@ from offline.rehearsal.requests import (
 from offline.rehearsal.runner import EmulatorMocks
 from offline.rehearsal.services import verify
 from tests.emulator.conftest import Rehearsed
-from tests.infra.test_program import BUCKET_TYPES, NETWORK, NOTEBOOK
+from tests.infra.test_program import BUCKET_TYPES, NETWORK, NOTEBOOK, REPLICATION
 
 pytestmark = pytest.mark.emulator
 
@@ -77,6 +77,8 @@ EXPECTED_CREATED = {
     "prod": {
         **_COMMON,
         **_REALTIME,
+        # The capture and log replicas in us-west-2, their key, the replication role and rules.
+        **REPLICATION,
         tokens.METRIC_ALARM: 9,
         tokens.SNS_TOPIC: 2,
         tokens.SNS_TOPIC_POLICY: 2,
@@ -105,7 +107,9 @@ EXPECTED_COMPONENTS = {"dev": 11, "staging": 11, "prod": 12}
 # dev: + the network (VPC, 2 subnets, 2 security groups x 2 directions, 7 endpoints), the notebook's
 # lifecycle and instance, the notebook role (trust, policies, the policy, no managed policies) and the
 # notebook uploaded for it (its bytes in S3).
-EXPECTED_CHECKS = {"dev": 77, "staging": 69, "prod": 74}
+# prod: + the replication role (trust, policies, the policy, no managed policies) and each replication
+# configuration read back (role, rules and destinations; the replica in us-west-2).
+EXPECTED_CHECKS = {"dev": 77, "staging": 69, "prod": 82}
 EXPECTED_NOT_EMULATED_CHECKS = {
     "dev": [],
     "staging": ["monitoring schedule sagemaker-mlops-staging-data-quality"],
@@ -114,6 +118,11 @@ EXPECTED_NOT_EMULATED_CHECKS = {
 for _stack, _names in EXPECTED_NOT_EMULATED_CHECKS.items():
     _names += [f"sagemaker-mlops-{_stack}-{b}-notifications: events to EventBridge" for b in ("capture", "logs")]
 STACKS = ("dev", "staging", "prod")
+# prod's replicas too, in name order (the verifier sorts them).
+EXPECTED_NOT_EMULATED_CHECKS["prod"][1:] = [
+    f"sagemaker-mlops-prod-{b}-notifications: events to EventBridge"
+    for b in ("capture", "capture-replica", "logs", "logs-replica")
+]
 # moto keeps neither the notebook's platform nor its IMDS setting (CreateNotebookInstance ignores both).
 EXPECTED_NOT_EMULATED_CHECKS["dev"] += [
     "notebook sagemaker-mlops-dev-notebook: platform",

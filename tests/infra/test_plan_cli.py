@@ -16,7 +16,7 @@ def test_json_export_lists_every_resource_with_its_graph_fields(
     assert plan.main(["--stack", "prod", "--json", "--set", f"mlops:artifact={artifact}"]) == 0
     exported = json.loads(capsys.readouterr().out)
     assert (exported["project"], exported["stack"]) == ("sagemaker-mlops", "prod")
-    assert len(exported["resources"]) == 69
+    assert len(exported["resources"]) == 92
     for resource in exported["resources"]:
         assert sorted(resource) == [
             "custom",

@@ -148,4 +148,28 @@ FINDINGS_CASES: list[tuple[str, str, tuple[tuple[str, Mutation | None], ...], tu
             ),
         ),
     ),
+    (
+        "s3-prod-cross-region-replication",
+        "prod",
+        ((f"{P}-capture-replication", None),),
+        (
+            (
+                "s3-prod-cross-region-replication",
+                f"{P}-capture",
+                f"bucket {P}-capture: prod capture/log bucket is not replicated",
+            ),
+        ),
+    ),
+    (
+        "s3-prod-cross-region-replication",
+        "prod",
+        ((f"{P}-logs-replica", put("region", "us-east-1")),),
+        (
+            (
+                "s3-prod-cross-region-replication",
+                f"{P}-logs",
+                f"bucket {P}-logs: replicated, but to no bucket of the stack in another region",
+            ),
+        ),
+    ),
 ]

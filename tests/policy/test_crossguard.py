@@ -145,6 +145,7 @@ def test_controls_without_a_security_hub_id_are_the_projects_own() -> None:
         "mlops-required-tags",
         "network-interface-endpoints-private",
         "network-no-internet-ingress",
+        "s3-prod-cross-region-replication",
         "sagemaker-data-capture-kms",
         "sagemaker-endpoint-config-kms",
         "sagemaker-endpoint-log-group",

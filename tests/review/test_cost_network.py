@@ -30,3 +30,14 @@ def test_dev_prices_six_interface_endpoints_in_two_zones_and_the_notebook(graphs
 
 def test_staging_has_no_network_or_notebook_lines(graphs: Graphs) -> None:
     assert [i for i in _lines(graphs, "staging") if "VPC" in i or "notebook" in i or "replica" in i] == []
+
+
+def test_prod_prices_its_replicas_and_their_transfer(graphs: Graphs) -> None:
+    lines = _lines(graphs, "prod")
+    # 5 GB replicated a month: stored at $0.023/GB-month, moved between regions at $0.02/GB.
+    assert lines["S3 replicas (2 buckets, assumed replicated volume)"] == (Decimal("0.115"), Decimal("0.115"))
+    assert lines["S3 replication: inter-region transfer of the replicated volume"] == (
+        Decimal("0.10"),
+        Decimal("0.10"),
+    )
+    assert lines["KMS customer-managed keys"] == (Decimal(2), Decimal(2))

@@ -31,7 +31,7 @@ def test_graph_matches_the_committed_snapshot(graphs: Graphs, stack: str) -> Non
 def test_auto_names_and_key_ids_become_tokens(graphs: Graphs) -> None:
     plan = graphs.plan("prod")
     model = plan.one(tokens.SAGEMAKER_MODEL)
-    key = plan.one(tokens.KMS_KEY)
+    key = plan.one(tokens.KMS_KEY, "sagemaker-mlops-prod-key")
     generated = snapshot.generated_names(plan)
     assert generated[model.state["name"]] == "sagemaker-mlops-prod-model-<auto>"
     assert generated[key.state["keyId"]] == "<id:sagemaker-mlops-prod-key>"

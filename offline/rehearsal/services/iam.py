@@ -59,7 +59,14 @@ def _one_role(iam: Any, role_name: str, report: RehearsalReport, checks: Checks)
         trust = role["AssumeRolePolicyDocument"]
         trust = json.loads(trust) if isinstance(trust, str) else trust
         principals = [s.get("Principal", {}).get("Service") for s in trust["Statement"] if s.get("Effect") == "Allow"]
-        checks.equal(f"role {role_name}: trusted by SageMaker only", principals, [SAGEMAKER_PRINCIPAL])
+        declared_role = next(r for r in resources_of(report, tokens.IAM_ROLE) if str(r.id) == role_name)
+        declared_trust = json.loads(str(declared_role.inputs["assumeRolePolicy"]))
+        service = [
+            s.get("Principal", {}).get("Service") for s in declared_trust["Statement"] if s.get("Effect") == "Allow"
+        ]
+        # The hosting and notebook roles trust SageMaker; the replication role S3.
+        label = "SageMaker" if service == [SAGEMAKER_PRINCIPAL] else ", ".join(map(str, service))
+        checks.equal(f"role {role_name}: trusted by {label} only", principals, service)
         declared = [p for p in resources_of(report, tokens.IAM_ROLE_POLICY) if p.inputs.get("role") == role_name]
         names = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
         checks.equal(
