@@ -30,10 +30,10 @@ def test_demo_runs_every_step_and_prints_predictions() -> None:
     assert out.count("      ok (") == 9
     assert "Traceback" not in out + completed.stderr
     assert re.search(
-        r"^  dev: 40 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
+        r"^  dev: 68 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
     )
     assert re.search(
-        r"^  prod: 52 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
+        r"^  prod: 78 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
     )
     assert (
         "endpoint sagemaker-mlops-prod (arn:aws:sagemaker:us-east-1:123456789012:endpoint/sagemaker-mlops-prod)" in out
