@@ -101,8 +101,10 @@ plan-diff: $(STAMP)
 policy: $(STAMP)
 	$(BIN)/python -m policy.check
 
+# COST_ARGS: e.g. --set 'mlops:network={mode: create}' to price a network the stack does not have by default.
+COST_ARGS ?=
 cost: $(STAMP)
-	$(BIN)/python -m review.cost --stack $(STACK)
+	$(BIN)/python -m review.cost --stack $(STACK) $(COST_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -91,6 +91,10 @@ _STRUCTURED = (
     "model",
     "applications",
     "text",
+    "logs",
+    "network",
+    "notebook",
+    "replication",
 )
 _BOOLEAN = ("retainData",)
 
@@ -290,6 +294,188 @@ class _Keys(_Section):
     model: dict[str, Any] = {}
     text: dict[str, Any] = {}
     applications: dict[str, Any] = {}
+    logs: dict[str, Any] = {}
+    network: dict[str, Any] = {}
+    notebook: dict[str, Any] = {}
+    replication: dict[str, Any] = {}
+
+
+# --------------------------------------------------------------------------------------------------
+# Logs, network, notebook and replication: what the security findings and the notebook need.
+
+NetworkMode = Literal["off", "create", "existing"]
+_SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")
+_SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8}([0-9a-f]{9})?$")
+_VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
+_CIDR = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})/(\d{1,2})$")
+_NOTEBOOK_INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+# A second region for each supported primary: replicas live far enough away to survive a regional event.
+REPLICA_REGION = {
+    "us-east-1": "us-west-2",
+    "us-east-2": "us-west-2",
+    "us-west-2": "us-east-1",
+    "us-west-1": "us-east-1",
+}
+REPLICA_REGION |= {"eu-west-1": "eu-central-1", "eu-central-1": "eu-west-1", "eu-west-2": "eu-west-1"}
+REPLICA_REGION |= {
+    "ap-southeast-2": "ap-southeast-1",
+    "ap-southeast-1": "ap-southeast-2",
+    "ap-northeast-1": "ap-northeast-3",
+}
+WORKSPACE_DEFAULTS: dict[Environment, dict[str, Any]] = {
+    # dev: a hardened notebook in a private network of its own; nothing replicated.
+    "dev": {"retentionDays": 30, "network": "create", "notebook": True, "replication": False},
+    "staging": {"retentionDays": 90, "network": "off", "notebook": False, "replication": False},
+    # prod: capture data and access logs survive the loss of the region.
+    "prod": {"retentionDays": 365, "network": "off", "notebook": False, "replication": True},
+}
+Ids = Annotated[tuple[Annotated[str, Field(strict=True)], ...], Field(strict=False)]
+
+
+class LogSettings(_Section):
+    retention_days: int = 30
+
+
+class NetworkSettings(_Section):
+    mode: NetworkMode = "off"
+    vpc_id: str | None = None
+    subnet_ids: Ids = ()
+    security_group_ids: Ids = ()
+    cidr: str = "10.42.0.0/16"
+    availability_zones: Ids = ()
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode != "off"
+
+
+class NotebookSettings(_Section):
+    enabled: bool = False
+    instance_type: str = "ml.t3.medium"
+    volume_size_gb: Annotated[int, Field(ge=5, le=16384)] = 5
+    # The notebook stops itself after this long without kernel activity (its lifecycle configuration).
+    idle_minutes: Annotated[int, Field(ge=5, le=1440)] = 60
+
+
+class ReplicationSettings(_Section):
+    enabled: bool = False
+    region: str | None = None
+
+
+def _workspace(env: Environment, region: str, raw: Mapping[str, Any], file: str) -> dict[str, Any]:
+    """Logs, network, notebook and replication settings over the environment's defaults, then their rules."""
+    defaults = WORKSPACE_DEFAULTS[env]
+    logs = _validated(
+        LogSettings,
+        "mlops:logs",
+        {"retentionDays": defaults["retentionDays"], **_mapping("mlops:logs", raw.get("logs"))},
+        file,
+    )
+    if logs.retention_days not in LOG_RETENTION_DAYS:
+        raise ConfigError(
+            "mlops:logs.retentionDays",
+            f"must be one of CloudWatch Logs' retention periods ({', '.join(map(str, LOG_RETENTION_DAYS))}), "
+            f"got {logs.retention_days}",
+        )
+    network_raw = _mapping("mlops:network", raw.get("network"))
+    network = _validated(NetworkSettings, "mlops:network", {"mode": defaults["network"], **network_raw}, file)
+    _check_network(network, network_raw)
+    notebook_raw = _mapping("mlops:notebook", raw.get("notebook"))
+    notebook = _validated(NotebookSettings, "mlops:notebook", {"enabled": defaults["notebook"], **notebook_raw}, file)
+    if not _NOTEBOOK_INSTANCE_TYPE.match(notebook.instance_type):
+        raise ConfigError(
+            "mlops:notebook.instanceType",
+            f"must be a notebook instance type such as ml.t3.medium, got {_described(notebook.instance_type)}",
+        )
+    if notebook.enabled and not network.enabled:
+        # SageMaker.1/.2: without direct internet access a notebook needs a subnet and security groups.
+        raise ConfigError(
+            "mlops:notebook.enabled",
+            "needs a network: the notebook has no direct internet access, so it runs in a VPC subnet; set "
+            "mlops:network.mode to create or existing",
+        )
+    replication_raw = _mapping("mlops:replication", raw.get("replication"))
+    replication = _validated(
+        ReplicationSettings, "mlops:replication", {"enabled": defaults["replication"], **replication_raw}, file
+    )
+    if replication.enabled:
+        target = replication.region or REPLICA_REGION.get(region)
+        if target is None:
+            raise ConfigError(
+                "mlops:replication.region",
+                f"is not set and {region} has no default replica region; set it to another region of the "
+                "aws partition (`pulumi config set --path 'mlops:replication.region' REGION`)",
+            )
+        if not _REGION.match(target) or partition(target) != partition(region):
+            raise ConfigError(
+                "mlops:replication.region",
+                f"must be an aws-partition region such as us-west-2, got {_described(target)}",
+            )
+        if target == region:
+            raise ConfigError(
+                "mlops:replication.region",
+                f"must differ from aws:region ({region}): a replica in the same region "
+                "does not survive the loss of the region",
+            )
+        replication = ReplicationSettings(enabled=True, region=target)
+    elif "region" in replication_raw:
+        raise ConfigError("mlops:replication.region", "applies only when mlops:replication.enabled is true; remove it")
+    return {"logs": logs, "network": network, "notebook": notebook, "replication": replication}
+
+
+def _check_network(network: NetworkSettings, raw: Mapping[str, Any]) -> None:
+    own = ("vpcId", "subnetIds", "securityGroupIds")
+    created = ("cidr", "availabilityZones")
+    if network.mode == "off":
+        for field in (*own, *created):
+            if field in raw:
+                raise ConfigError(
+                    f"mlops:network.{field}", "applies only when mlops:network.mode is create or existing"
+                )
+        return
+    if network.mode == "existing":
+        for field in created:
+            if field in raw:
+                raise ConfigError(f"mlops:network.{field}", "applies only to mode create (this network is existing)")
+        if network.vpc_id is None or not _VPC_ID.match(network.vpc_id):
+            raise ConfigError(
+                "mlops:network.vpcId", f"must be a VPC id such as vpc-0abc12345def67890, got {network.vpc_id!r}"
+            )
+        ids = (
+            ("subnetIds", network.subnet_ids, _SUBNET_ID, "subnet-"),
+            ("securityGroupIds", network.security_group_ids, _SECURITY_GROUP_ID, "sg-"),
+        )
+        for field, values, syntax, prefix in ids:
+            for index, value in enumerate(values):
+                if not syntax.match(value):
+                    raise ConfigError(
+                        f"mlops:network.{field}",
+                        f"item {index} must be an id such as {prefix}0abc12345def67890, got {_described(value)}",
+                    )
+            if len(set(values)) != len(values):
+                raise ConfigError(f"mlops:network.{field}", "lists the same id twice; remove the copy")
+        if len(network.subnet_ids) < 2:
+            raise ConfigError(
+                "mlops:network.subnetIds",
+                f"must list at least 2 subnets in different Availability Zones, got {len(network.subnet_ids)}",
+            )
+        if not network.security_group_ids:
+            raise ConfigError("mlops:network.securityGroupIds", "must list at least 1 security group")
+        return
+    for field in own:
+        if field in raw:
+            raise ConfigError(f"mlops:network.{field}", "applies only to mode existing (this network is created)")
+    match = _CIDR.match(network.cidr)
+    if not match or any(int(octet) > 255 for octet in match.groups()[:4]) or not 16 <= int(match.group(5)) <= 24:
+        raise ConfigError(
+            "mlops:network.cidr",
+            f"must be an IPv4 block from /16 to /24 such as 10.42.0.0/16, got {_described(network.cidr)}",
+        )
+    zones = network.availability_zones
+    if zones and (len(zones) < 2 or len(set(zones)) != len(zones)):
+        raise ConfigError(
+            "mlops:network.availabilityZones", f"must list at least 2 different Availability Zones, got {list(zones)}"
+        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -372,6 +558,11 @@ class StackConfig:
     text: TextSettings | None = None
     # ``mlops:applications``; None only for a StackConfig built by hand (the loader always sets it).
     applications: ApplicationSettings | None = None
+    # Log retention, the private network, the notebook and cross-region replication (see _workspace).
+    logs: LogSettings = dataclasses.field(default_factory=LogSettings)
+    network: NetworkSettings = dataclasses.field(default_factory=NetworkSettings)
+    notebook: NotebookSettings = dataclasses.field(default_factory=NotebookSettings)
+    replication: ReplicationSettings = dataclasses.field(default_factory=ReplicationSettings)
 
     @property
     def resource_prefix(self) -> str:
@@ -1017,4 +1208,5 @@ def load(project: str | None = None, stack: str | None = None) -> StackConfig:
         booster=booster,
         text=text,
         applications=applications,
+        **_workspace(env, region, raw, file),
     )

@@ -17,7 +17,10 @@ from infra.applications import builder as applications
 from infra.context import StackContext
 from infra.iam import builder as iam
 from infra.iam import training_builder as training_iam
+from infra.logs import builder as logs
 from infra.model import builder as model
+from infra.network import builder as network_builder
+from infra.notebook import builder as notebook_builder
 from infra.registry import builder as registry
 from infra.scaling import builder as scaling
 from infra.serving import builder as serving
@@ -30,11 +33,15 @@ def build() -> dict[str, Any]:
     ctx = StackContext(config.load(), aws.get_caller_identity_output().account_id)
     image = model.serving_image(ctx)
     store = storage.build(ctx)
-    role = iam.build_execution_role(ctx, store, image, model.algorithm_image(ctx))
-    release = model.build_release(ctx, store, role, image)
+    network = network_builder.build(ctx)
+    role = iam.build_execution_role(ctx, store, image, model.algorithm_image(ctx), network)
+    release = model.build_release(ctx, store, role, image, network)
     alerting = observability.build_alerting(ctx, store)
     models = registry.build(ctx, alerting.notify.topic_arn)
-    endpoint = serving.build(ctx, release, store, alerting.rollback_alarm_names)
+    log_groups = logs.build(ctx, store)
+    endpoint = serving.build(
+        ctx, release, store, alerting.rollback_alarm_names, log_groups=list(log_groups.log_groups.values())
+    )
     scaling.build(ctx, endpoint)
     dashboard = observability.build_endpoint_monitoring(ctx, alerting, endpoint, store, role, release)
     training_role = training_iam.build_training_role(ctx, store, image)
@@ -49,11 +56,21 @@ def build() -> dict[str, Any]:
     )
     invoke = applications.invoke_command(ctx.config, apps.manifest)
 
+    notebook = notebook_builder.build(ctx, store, network)
+
     region = ctx.region
     package = ctx.config.artifact.package
     # Which registered version ships (mlops:modelPackage): in the plan and the plan diff for reviewers.
     shipped = package.outputs() if package is not None else {}
-    return {
+    optional: dict[str, Any] = {}
+    if network is not None:
+        # Training, tuning and Comprehend jobs launched for this stack run in these (VpcConfig).
+        optional["networkSubnetIds"] = network.subnet_ids
+        optional["networkSecurityGroupIds"] = network.security_group_ids
+    if notebook is not None:
+        optional["notebookName"] = notebook.notebook_name
+        optional["notebookRoleArn"] = notebook.role_arn
+    return optional | {
         "endpointName": endpoint.endpoint_name,
         "endpointArn": endpoint.endpoint_arn,
         "endpointConfigName": endpoint.config_name,

@@ -39,6 +39,18 @@ def autoname(logical_name: str, inputs: Mapping[str, Any]) -> str:
     return f"{logical_name}-{digest[:7]}"
 
 
+_EC2_ID_PREFIX = {
+    tokens.EC2_VPC: "vpc",
+    tokens.EC2_SUBNET: "subnet",
+    tokens.EC2_ROUTE_TABLE: "rtb",
+    tokens.EC2_ROUTE_TABLE_ASSOCIATION: "rtbassoc",
+    tokens.EC2_SECURITY_GROUP: "sg",
+    tokens.EC2_VPC_ENDPOINT: "vpce",
+    tokens.VPC_INGRESS_RULE: "sgr",
+    tokens.VPC_EGRESS_RULE: "sgr",
+}
+
+
 class StateMocks(pulumi.runtime.Mocks):
     """Deterministic provider state for the resource types this program declares."""
 
@@ -75,12 +87,16 @@ class StateMocks(pulumi.runtime.Mocks):
         t = args.typ
         if t == tokens.S3_BUCKET:
             bucket = inputs.get("bucket") or autoname(args.name, inputs)
-            state.update(bucket=bucket, arn=self.arn(t, bucket), region=self.region)
+            # pulumi-aws 7: a resource may name its own region; the provider reports that one.
+            state.update(bucket=bucket, arn=self.arn(t, bucket), region=inputs.get("region") or self.region)
             return bucket, state
         if t == tokens.KMS_KEY:
             key_id = hashlib.sha256(args.name.encode()).hexdigest()[:32]
             key_id = f"{key_id[:8]}-{key_id[8:12]}-{key_id[12:16]}-{key_id[16:20]}-{key_id[20:32]}"
-            state.update(keyId=key_id, arn=self.arn(t, key_id))
+            arn = self.arn(t, key_id)
+            if inputs.get("region"):
+                arn = arn.replace(f":{self.region}:", f":{inputs['region']}:", 1)
+            state.update(keyId=key_id, arn=arn)
             return key_id, state
         if t == tokens.SCALABLE_TARGET:
             return str(inputs["resourceId"]), state
@@ -120,6 +136,13 @@ class StateMocks(pulumi.runtime.Mocks):
                     executionArn=f"arn:aws:execute-api:{self.region}:{self.account_id}:{api_id}",
                 )
             return api_id, state
+        if t in _EC2_ID_PREFIX:
+            # EC2 ids are <kind>-<17 hex>; a gateway endpoint also reports the AWS service's prefix list.
+            ec2_id = f"{_EC2_ID_PREFIX[t]}-{hashlib.sha256(args.name.encode()).hexdigest()[:17]}"
+            state.update(id=ec2_id, arn=self.arn(t, ec2_id))
+            if t == tokens.EC2_VPC_ENDPOINT and inputs.get("vpcEndpointType") == "Gateway":
+                state["prefixListId"] = "pl-63a5400a"
+            return ec2_id, state
         name = inputs.get("name") or autoname(args.name, inputs)
         state.update(name=name, arn=self.arn(t, name))
         if t == tokens.LAMBDA_FUNCTION:
@@ -145,6 +168,9 @@ class StateMocks(pulumi.runtime.Mocks):
             }, []
         if args.token == tokens.GET_REGION:
             return {"name": self.region, "region": self.region, "id": self.region}, []
+        if args.token == tokens.GET_AVAILABILITY_ZONES:
+            names = [f"{self.region}{letter}" for letter in "abc"]
+            return {"names": names, "zoneIds": [f"use1-az{i}" for i in (1, 2, 4)], "id": self.region}, []
         if args.token == tokens.GET_PARTITION:
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
         raise NotImplementedError(f"the mock runtime has no answer for the invoke {args.token}")

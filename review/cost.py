@@ -338,12 +338,16 @@ def estimate(plan: Plan, prices: Mapping[str, Any], assume: Assumptions | None =
     assume = assume or Assumptions()
     lines = _endpoint_lines(plan, prices, assume) + _monitoring_lines(plan, prices, assume)
     lines += _platform_lines(plan, prices, assume)
+    # The network, the notebook and replication (review/cost_network.py).
+    from review import cost_network
+
+    lines += cost_network.network_lines(plan, prices)
     return Estimate(
         stack=plan.stack,
         region=str(prices["region"]),
         as_of=str(prices["as_of"]),
         lines=tuple(lines),
-        assumptions=tuple(assume.describe()),
+        assumptions=(*assume.describe(), *cost_network.network_assumptions(plan)),
     )
 
 

@@ -127,6 +127,37 @@ RULES: dict[str, ReplacementRule] = {
     tokens.HTTP_API_ROUTE: ReplacementRule(("apiId",), None, "apigatewayv2/route.go"),
     tokens.HTTP_API_STAGE: ReplacementRule(("apiId", "name"), "name", "apigatewayv2/stage.go"),
 }
+# Logs, notifications, replication, the private network and the notebook ------------------------------
+RULES |= {
+    # Retention and the KMS key are updated in place (PutRetentionPolicy, AssociateKmsKey).
+    tokens.LOG_GROUP: ReplacementRule(("name", "namePrefix", "logGroupClass"), "name", "logs/group.go"),
+    tokens.S3_BUCKET_NOTIFICATION: ReplacementRule(("bucket",), None, "s3/bucket_notification.go"),
+    tokens.EC2_VPC: ReplacementRule(("cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength"), None, "ec2/vpc_.go"),
+    tokens.EC2_SUBNET: ReplacementRule(
+        ("vpcId", "cidrBlock", "availabilityZone", "availabilityZoneId"), None, "ec2/vpc_subnet.go"
+    ),
+    tokens.EC2_ROUTE_TABLE: ReplacementRule(("vpcId",), None, "ec2/vpc_route_table.go"),
+    tokens.EC2_ROUTE_TABLE_ASSOCIATION: ReplacementRule(
+        ("subnetId", "gatewayId"), None, "ec2/vpc_route_table_association.go"
+    ),
+    tokens.EC2_SECURITY_GROUP: ReplacementRule(
+        ("name", "namePrefix", "description", "vpcId"), "name", "ec2/vpc_security_group.go"
+    ),
+    tokens.EC2_VPC_ENDPOINT: ReplacementRule(("vpcId", "serviceName", "vpcEndpointType"), None, "ec2/vpc_endpoint.go"),
+    tokens.VPC_INGRESS_RULE: ReplacementRule(("securityGroupId",), None, "ec2/vpc_security_group_ingress_rule.go"),
+    tokens.VPC_EGRESS_RULE: ReplacementRule(("securityGroupId",), None, "ec2/vpc_security_group_egress_rule.go"),
+    # The network placement, the key and the platform are fixed at creation; type, volume, role, root
+    # access, IMDS and the lifecycle configuration are updated (the instance must be stopped).
+    tokens.SAGEMAKER_NOTEBOOK: ReplacementRule(
+        ("name", "subnetId", "securityGroups", "kmsKeyId", "directInternetAccess", "platformIdentifier"),
+        "name",
+        "sagemaker/notebook_instance.go",
+    ),
+    tokens.SAGEMAKER_NOTEBOOK_LIFECYCLE: ReplacementRule(
+        ("name",), "name", "sagemaker/notebook_instance_lifecycle_configuration.go"
+    ),
+    tokens.S3_BUCKET_REPLICATION: ReplacementRule(("bucket",), None, "s3/bucket_replication_configuration.go"),
+}
 
 
 def rule_for(type_token: str) -> ReplacementRule | None:

@@ -32,10 +32,10 @@ def test_demo_runs_every_step_and_prints_predictions() -> None:
     assert "      | xgboost (built-in algorithm, local twin) | validation | 0.9710 | 0.9694 | 0.9997 |" in out
     assert "Traceback" not in out + completed.stderr
     assert re.search(
-        r"^  dev: 72 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
+        r"^  dev: 101 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
     )
     assert re.search(
-        r"^  prod: 100 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
+        r"^  prod: 127 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
     )
     assert (
         "endpoint sagemaker-mlops-prod (arn:aws:sagemaker:us-east-1:123456789012:endpoint/sagemaker-mlops-prod)" in out

@@ -11,11 +11,16 @@ from infra.context import StackContext
 from infra.iam import documents
 from infra.iam.execution_role import ExecutionRole, ExecutionRoleArgs
 from infra.model.images import ServingImage
+from infra.network.vpc import Network
 from infra.storage.artifact_store import ArtifactStore
 
 
 def build_execution_role(
-    ctx: StackContext, store: ArtifactStore, image: ServingImage, algorithm: ServingImage | None = None
+    ctx: StackContext,
+    store: ArtifactStore,
+    image: ServingImage,
+    algorithm: ServingImage | None = None,
+    network: Network | None = None,
 ) -> ExecutionRole:
     return ExecutionRole(
         f"{ctx.prefix}-execution",
@@ -30,6 +35,8 @@ def build_execution_role(
             else (image.repository_arn, algorithm.repository_arn),
             alarm_name_prefix=ctx.endpoint_name,
             tags=ctx.tags,
+            # Only a realtime model joins the network (serverless inference supports no VPC).
+            vpc_access=network is not None and not ctx.config.endpoint.serverless,
         ),
     )
 

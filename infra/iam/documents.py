@@ -44,8 +44,34 @@ def execution_role_policy(
     kms_key_arn: str,
     image_repository_arn: str | tuple[str, ...],
     alarm_name_prefix: str,
+    vpc_access: bool = False,
 ) -> Document:
     """Least privilege for the model container and the monitoring jobs running as this role."""
+    vpc = (
+        [
+            {
+                # A model with a VpcConfig: SageMaker creates the containers' network interfaces as this
+                # role. The EC2 Describe* actions and these interface actions take no narrower resource
+                # before the interface exists.
+                "Sid": "AttachModelContainersToTheStacksSubnets",
+                "Effect": "Allow",
+                "Action": [
+                    "ec2:CreateNetworkInterface",
+                    "ec2:CreateNetworkInterfacePermission",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:DeleteNetworkInterfacePermission",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeVpcs",
+                    "ec2:DescribeDhcpOptions",
+                    "ec2:DescribeSubnets",
+                    "ec2:DescribeSecurityGroups",
+                ],
+                "Resource": "*",
+            }
+        ]
+        if vpc_access
+        else []
+    )
     return document(
         {
             "Sid": "ReadModelArtifacts",
@@ -135,6 +161,7 @@ def execution_role_policy(
             "Action": "cloudwatch:DescribeAlarms",
             "Resource": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{alarm_name_prefix}-*",
         },
+        *vpc,
     )
 
 
@@ -154,6 +181,9 @@ def deployer_policy(
     """
     return document(
         {
+            # Application Auto Scaling's write actions take the scalable-target resource type, whose ARN
+            # ends in an id the service generates (not the endpoint's name), so the ARN is scoped to this
+            # account and region and the service's condition keys scope it to SageMaker variant targets.
             "Sid": "ManageEndpointScaling",
             "Effect": "Allow",
             "Action": [
@@ -161,8 +191,23 @@ def deployer_policy(
                 "application-autoscaling:DeregisterScalableTarget",
                 "application-autoscaling:PutScalingPolicy",
                 "application-autoscaling:DeleteScalingPolicy",
-                "application-autoscaling:Describe*",
+                "application-autoscaling:TagResource",
+                "application-autoscaling:UntagResource",
+                "application-autoscaling:ListTagsForResource",
             ],
+            "Resource": f"arn:aws:application-autoscaling:{region}:{account_id}:scalable-target/*",
+            "Condition": {
+                "StringEquals": {
+                    "application-autoscaling:service-namespace": "sagemaker",
+                    "application-autoscaling:scalable-dimension": "sagemaker:variant:DesiredInstanceCount",
+                }
+            },
+        },
+        {
+            # The Describe* actions support no resource-level permissions: "*" is the only valid resource.
+            "Sid": "DescribeEndpointScaling",
+            "Effect": "Allow",
+            "Action": "application-autoscaling:Describe*",
             "Resource": "*",
         },
         {

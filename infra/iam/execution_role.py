@@ -23,6 +23,7 @@ class ExecutionRoleArgs:
     image_repository_arn: str | tuple[str, ...]
     alarm_name_prefix: str
     tags: Mapping[str, str]
+    vpc_access: bool = False
 
 
 class ExecutionRole(pulumi.ComponentResource):
@@ -56,6 +57,7 @@ class ExecutionRole(pulumi.ComponentResource):
                         kms_key_arn=v[3],
                         image_repository_arn=args.image_repository_arn,
                         alarm_name_prefix=args.alarm_name_prefix,
+                        vpc_access=args.vpc_access,
                     )
                 )
             ),

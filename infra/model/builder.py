@@ -6,6 +6,7 @@ from infra.context import StackContext
 from infra.iam.execution_role import ExecutionRole
 from infra.model.images import ServingImage, sklearn_serving_image, xgboost_algorithm_image
 from infra.model.release import BoosterArgs, ModelRelease, ModelReleaseArgs
+from infra.network.vpc import Network
 from infra.storage.artifact_store import ArtifactStore
 
 
@@ -26,9 +27,17 @@ def _booster_args(ctx: StackContext) -> BoosterArgs | None:
     return BoosterArgs(image_uri=image.uri, local=booster.local, sha256=booster.sha256, s3_uri=booster.s3_uri)
 
 
-def build_release(ctx: StackContext, store: ArtifactStore, role: ExecutionRole, image: ServingImage) -> ModelRelease:
+def build_release(
+    ctx: StackContext,
+    store: ArtifactStore,
+    role: ExecutionRole,
+    image: ServingImage,
+    network: Network | None = None,
+) -> ModelRelease:
     cfg = ctx.config
     local = cfg.artifact.local
+    # Serverless inference does not support a VPC configuration: only realtime models join the network.
+    in_vpc = network is not None and not cfg.endpoint.serverless
     remote = cfg.artifact.remote
     monitored = cfg.data_quality_schedule != "off"
     return ModelRelease(
@@ -50,5 +59,7 @@ def build_release(ctx: StackContext, store: ArtifactStore, role: ExecutionRole, 
             role_policy=role.policy,
             s3_baseline_uris=remote.baseline_uris if remote is not None and monitored else None,
             booster=_booster_args(ctx),
+            vpc_subnet_ids=network.subnet_ids if network is not None and in_vpc else (),
+            vpc_security_group_ids=network.security_group_ids if network is not None and in_vpc else (),
         ),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +82,18 @@ class ModelReleaseArgs:
     s3_baseline_uris: Mapping[str, str] | None = None
     # The XGBoost family: a serial pipeline (preprocess, built-in XGBoost, postprocess) instead of one container.
     booster: BoosterArgs | None = None
+    # The stack's network (realtime endpoints only: serverless inference does not support a VPC).
+    vpc_subnet_ids: Sequence[pulumi.Input[str]] = ()
+    vpc_security_group_ids: Sequence[pulumi.Input[str]] = ()
+
+
+def _vpc_config(args: ModelReleaseArgs) -> aws.sagemaker.ModelVpcConfigArgs | None:
+    """The stack's network for the model's containers; None keeps the graph of a stack without one."""
+    if not args.vpc_subnet_ids:
+        return None
+    return aws.sagemaker.ModelVpcConfigArgs(
+        subnets=list(args.vpc_subnet_ids), security_group_ids=list(args.vpc_security_group_ids)
+    )
 
 
 class ModelRelease(pulumi.ComponentResource):
@@ -133,6 +145,7 @@ class ModelRelease(pulumi.ComponentResource):
                     environment=container_environment(args.region),
                 ),
                 enable_network_isolation=args.network_isolation,
+                vpc_config=_vpc_config(args),
                 tags=dict(args.tags),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
             )
@@ -197,6 +210,7 @@ class ModelRelease(pulumi.ComponentResource):
             containers=containers,
             inference_execution_config=aws.sagemaker.ModelInferenceExecutionConfigArgs(mode="Serial"),
             enable_network_isolation=args.network_isolation,
+            vpc_config=_vpc_config(args),
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
         )

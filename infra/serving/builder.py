@@ -13,7 +13,11 @@ from infra.storage.artifact_store import ArtifactStore
 
 
 def build(
-    ctx: StackContext, release: ModelRelease, store: ArtifactStore, rollback_alarm_names: Sequence[pulumi.Input[str]]
+    ctx: StackContext,
+    release: ModelRelease,
+    store: ArtifactStore,
+    rollback_alarm_names: Sequence[pulumi.Input[str]],
+    log_groups: Sequence[pulumi.Resource] = (),
 ) -> InferenceEndpoint:
     return InferenceEndpoint(
         ctx.prefix,
@@ -25,5 +29,6 @@ def build(
             capture_bucket=store.capture_bucket_name,
             rollback_alarm_names=list(rollback_alarm_names),
             tags=ctx.tags,
+            log_groups=log_groups,
         ),
     )

@@ -63,6 +63,8 @@ class InferenceEndpointArgs:
     capture_bucket: pulumi.Input[str]
     rollback_alarm_names: Sequence[pulumi.Input[str]]
     tags: Mapping[str, str]
+    # Created first, so SageMaker writes to the stack's log group instead of creating its own.
+    log_groups: Sequence[pulumi.Resource] = ()
 
 
 class InferenceEndpoint(pulumi.ComponentResource):
@@ -140,7 +142,7 @@ class InferenceEndpoint(pulumi.ComponentResource):
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[self.config],
+                depends_on=[self.config, *args.log_groups],
                 custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout, delete="30m"),
             ),
         )

@@ -28,6 +28,8 @@ class ArtifactStoreArgs:
     region: str
     retain_data: bool
     tags: Mapping[str, str]
+    # Capture data and access logs replicated to this region (prod by default); None: no replication.
+    replica_region: str | None = None
 
 
 class ArtifactStore(pulumi.ComponentResource):
@@ -41,6 +43,7 @@ class ArtifactStore(pulumi.ComponentResource):
         super().__init__("mlops:storage:ArtifactStore", name, None, opts)
         self._args = args
         self._access_blocks: dict[str, aws.s3.BucketPublicAccessBlock] = {}
+        self.versioning: dict[str, aws.s3.BucketVersioning] = {}
         keep = pulumi.ResourceOptions(parent=self, protect=args.retain_data, retain_on_delete=args.retain_data)
 
         self.key = aws.kms.Key(
@@ -61,7 +64,10 @@ class ArtifactStore(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-        # S3 server access logs can only be delivered to a bucket encrypted with SSE-S3, not SSE-KMS.
+        # S3 server access logs: the S3 User Guide ("Enabling Amazon S3 server access logging") supports
+        # default encryption of the target bucket only with SSE-S3; "SSE-KMS is not supported". Reports
+        # that a customer managed key works when its policy grants logging.s3.amazonaws.com are not AWS's
+        # contract, and a refused delivery fails silently (no logs, no error), so the log bucket stays SSE-S3.
         self.log_bucket = self._bucket(f"{name}-logs", kms=False, expire_days=ACCESS_LOG_EXPIRY_DAYS)
         # The artifact bucket also receives the scoring function's predictions/ (infra/applications).
         self.artifact_bucket = self._bucket(f"{name}-artifacts", kms=True, expire_days=None, prediction_uploads=True)
@@ -88,6 +94,21 @@ class ArtifactStore(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[log_policy]),
             )
 
+        # Security Hub S3.11: object events go to EventBridge, where any rule can route them. S3 keeps ONE
+        # notification configuration per bucket; the artifact bucket's belongs to the scoring application.
+        for bucket_name, bucket in ((f"{name}-capture", self.capture_bucket), (f"{name}-logs", self.log_bucket)):
+            aws.s3.BucketNotification(
+                f"{bucket_name}-notifications",
+                bucket=bucket.id,
+                eventbridge=True,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+        if args.replica_region is not None:
+            from infra.storage.replication import replicate
+
+            replicate(self, name, args)
+
         self.key_arn = self.key.arn
         self.artifact_bucket_name = self.artifact_bucket.bucket
         self.capture_bucket_name = self.capture_bucket.bucket
@@ -102,13 +123,24 @@ class ArtifactStore(pulumi.ComponentResource):
         )
 
     def _bucket(
-        self, name: str, *, kms: bool, expire_days: int | None, prediction_uploads: bool = False
+        self,
+        name: str,
+        *,
+        kms: bool,
+        expire_days: int | None,
+        region: str | None = None,
+        key: aws.kms.Key | None = None,
+        prediction_uploads: bool = False,
     ) -> aws.s3.Bucket:
+        """A bucket with its companions; ``region``/``key`` place a replica in another region (pulumi-aws 7's
+        per-resource region, so it shares the stack's provider configuration) with that region's key."""
         args = self._args
         child = pulumi.ResourceOptions(parent=self)
+        key = key or self.key
         bucket = aws.s3.Bucket(
             name,
             force_destroy=not args.retain_data,
+            region=region,
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self, protect=args.retain_data, retain_on_delete=args.retain_data),
         )
@@ -116,6 +148,7 @@ class ArtifactStore(pulumi.ComponentResource):
         aws.s3.BucketOwnershipControls(
             f"{name}-ownership",
             bucket=bucket.id,
+            region=region,
             # S3.12: ACLs disabled; the bucket owner owns every object.
             rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
             opts=child,
@@ -123,6 +156,7 @@ class ArtifactStore(pulumi.ComponentResource):
         self._access_blocks[name] = aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access",
             bucket=bucket.id,
+            region=region,
             block_public_acls=True,
             block_public_policy=True,
             ignore_public_acls=True,
@@ -132,11 +166,12 @@ class ArtifactStore(pulumi.ComponentResource):
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=bucket.id,
+            region=region,
             rules=[
                 aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
                     apply_server_side_encryption_by_default=(
                         aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                            sse_algorithm="aws:kms", kms_master_key_id=self.key.arn
+                            sse_algorithm="aws:kms", kms_master_key_id=key.arn
                         )
                         if kms
                         else aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
@@ -149,9 +184,10 @@ class ArtifactStore(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        aws.s3.BucketVersioning(
+        versioning = aws.s3.BucketVersioning(
             f"{name}-versioning",
             bucket=bucket.id,
+            region=region,
             versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
             opts=child,
         )
@@ -190,13 +226,19 @@ class ArtifactStore(pulumi.ComponentResource):
                     expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=expire_days),
                 )
             )
-        aws.s3.BucketLifecycleConfiguration(f"{name}-lifecycle", bucket=bucket.id, rules=rules, opts=after)
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle", bucket=bucket.id, region=region, rules=rules, opts=after
+        )
+        self.versioning[name] = versioning
         return bucket
 
-    def _policy(self, name: str, bucket: aws.s3.Bucket, document: pulumi.Input[str]) -> aws.s3.BucketPolicy:
+    def _policy(
+        self, name: str, bucket: aws.s3.Bucket, document: pulumi.Input[str], region: str | None = None
+    ) -> aws.s3.BucketPolicy:
         return aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket.id,
+            region=region,
             policy=document,
             # A bucket policy is rejected while BlockPublicPolicy is being applied concurrently.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self._access_blocks[name]]),

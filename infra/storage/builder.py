@@ -7,4 +7,14 @@ from infra.storage.artifact_store import ArtifactStore, ArtifactStoreArgs
 
 
 def build(ctx: StackContext) -> ArtifactStore:
-    return ArtifactStore(ctx.prefix, ArtifactStoreArgs(ctx.account_id, ctx.region, ctx.config.retain_data, ctx.tags))
+    replication = ctx.config.replication
+    return ArtifactStore(
+        ctx.prefix,
+        ArtifactStoreArgs(
+            ctx.account_id,
+            ctx.region,
+            ctx.config.retain_data,
+            ctx.tags,
+            replica_region=replication.region if replication.enabled else None,
+        ),
+    )

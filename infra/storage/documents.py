@@ -93,3 +93,79 @@ def kms_key_policy(account_id: str, region: str) -> Document:
             },
         },
     )
+
+
+def replica_key_policy(account_id: str) -> Document:
+    """The replica key: administered through IAM in this account (the replication role is granted by IAM)."""
+    return document(
+        {
+            "Sid": "AccountAdministersKeyThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    )
+
+
+def replication_trust_policy(account_id: str) -> Document:
+    """S3 may assume the replication role, on behalf of this account only."""
+    return document(
+        {
+            "Sid": "S3AssumesReplicationRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        }
+    )
+
+
+def replication_role_policy(
+    *,
+    sources: Sequence[str],
+    destinations: Sequence[str],
+    source_key_arn: str,
+    replica_key_arn: str,
+    source_region: str,
+    replica_region: str,
+) -> Document:
+    """Read the source buckets' versions, write replicas, use each key only through S3 in its region."""
+    return document(
+        {
+            "Sid": "ReadReplicationConfiguration",
+            "Effect": "Allow",
+            "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+            "Resource": list(sources),
+        },
+        {
+            "Sid": "ReadSourceVersions",
+            "Effect": "Allow",
+            "Action": [
+                "s3:GetObjectVersionForReplication",
+                "s3:GetObjectVersionAcl",
+                "s3:GetObjectVersionTagging",
+            ],
+            "Resource": [f"{arn}/*" for arn in sources],
+        },
+        {
+            "Sid": "WriteReplicas",
+            "Effect": "Allow",
+            "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+            "Resource": [f"{arn}/*" for arn in destinations],
+        },
+        {
+            "Sid": "DecryptSourceThroughS3",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": source_key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{source_region}.amazonaws.com"}},
+        },
+        {
+            "Sid": "EncryptReplicasThroughS3",
+            "Effect": "Allow",
+            "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+            "Resource": replica_key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{replica_region}.amazonaws.com"}},
+        },
+    )

@@ -9,3 +9,5 @@ TRAINING_OUTPUT_PREFIX = "training-output/"
 # The scoring function's outputs (functions.settings.PREDICTIONS_PREFIX): multipart uploads it abandons
 # (a crash mid-file) are aborted after a day instead of the bucket-wide week.
 PREDICTIONS_PREFIX = "predictions/"
+# The repository's notebooks, copied here by the stack and onto the notebook instance when it starts.
+NOTEBOOKS_PREFIX = "notebooks/"

@@ -70,8 +70,9 @@ def moto_implements(service: str, operation: str) -> bool:
 class _ResourceGateway:
     """The gateway one handler uses: records which requests were sent and which only validated."""
 
-    def __init__(self, mocks: EmulatorMocks) -> None:
-        self.region = mocks.region
+    def __init__(self, mocks: EmulatorMocks, region: str | None = None) -> None:
+        # pulumi-aws 7: a resource's own ``region`` input sends its requests to that region.
+        self.region = region or mocks.region
         self.account_id = mocks.account_id
         self._mocks = mocks
         self.operations: list[str] = []
@@ -83,11 +84,11 @@ class _ResourceGateway:
         if not moto_implements(service, operation):
             self.not_emulated.append(f"{service}:{operation}")
             return None
-        return self._mocks.request(service, operation, params, where)
+        return self._mocks.request(service, operation, params, where, self.region)
 
     def read(self, service: str, operation: str, params: Any, where: str) -> dict[str, Any]:
         validate(service, operation, params, where)
-        return self._mocks.request(service, operation, params, where)
+        return self._mocks.request(service, operation, params, where, self.region)
 
 
 class EmulatorMocks(StateMocks):
@@ -101,16 +102,19 @@ class EmulatorMocks(StateMocks):
         self.failures: list[BaseException] = []
         # The Python SDK registers resources from a thread pool: clients and records are shared.
         self._lock = threading.Lock()
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[tuple[str, str], Any] = {}
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, region: str | None = None) -> Any:
+        region = region or self.region
         with self._lock:
-            if service not in self._clients:
-                self._clients[service] = client(service, self.endpoint_url, self.region)
-            return self._clients[service]
+            if (service, region) not in self._clients:
+                self._clients[(service, region)] = client(service, self.endpoint_url, region)
+            return self._clients[(service, region)]
 
-    def request(self, service: str, operation: str, params: Any, where: str) -> dict[str, Any]:
-        method = getattr(self.client(service), botocore.xform_name(operation))
+    def request(
+        self, service: str, operation: str, params: Any, where: str, region: str | None = None
+    ) -> dict[str, Any]:
+        method = getattr(self.client(service, region), botocore.xform_name(operation))
         try:
             response = dict(method(**params))
         except ClientError as exc:
@@ -131,8 +135,12 @@ class EmulatorMocks(StateMocks):
         try:
             if handler is None:
                 raise UnsupportedResourceTypeError(args.typ, args.name)
-            gateway = _ResourceGateway(self)
-            physical_id, state = handler(gateway, Declared(args.typ, args.name, reveal(dict(args.inputs))))
+            inputs = reveal(dict(args.inputs))
+            region = inputs.pop("region", None)
+            gateway = _ResourceGateway(self, region)
+            physical_id, state = handler(gateway, Declared(args.typ, args.name, inputs))
+            if region:
+                state["region"] = region
         except Exception as exc:
             with self._lock:
                 self.failures.append(exc)

@@ -24,7 +24,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from policy.controls import applications, comprehend, iam, platform, registry, s3, sagemaker
+from policy.controls import (
+    applications,
+    comprehend,
+    iam,
+    logs,
+    network,
+    notebook,
+    platform,
+    registry,
+    replication,
+    s3,
+    sagemaker,
+)
 from policy.controls.base import TAGGABLE, Control, Resource, Violation
 
 __all__ = ["CONTROLS", "TAGGABLE", "Control", "Resource", "Violation", "evaluate"]
@@ -39,6 +51,7 @@ CONTROLS: tuple[Control, ...] = (
     *applications.CONTROLS,
     *comprehend.CONTROLS,
 )
+CONTROLS += logs.CONTROLS + notebook.CONTROLS + network.CONTROLS + replication.CONTROLS
 
 
 def evaluate(

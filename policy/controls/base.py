@@ -33,6 +33,9 @@ BUCKET_VERSIONING = tokens.S3_BUCKET_VERSIONING
 BUCKET_ENCRYPTION = tokens.S3_BUCKET_ENCRYPTION
 
 
+BUCKET_NOTIFICATION = tokens.S3_BUCKET_NOTIFICATION
+
+
 BUCKET_ACLS = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
 
 
@@ -106,6 +109,18 @@ TAGGABLE = frozenset(
         tokens.LOG_GROUP,
         tokens.HTTP_API,
         tokens.HTTP_API_STAGE,
+    }
+    | {
+        tokens.LOG_GROUP,
+        tokens.EC2_VPC,
+        tokens.EC2_SUBNET,
+        tokens.EC2_ROUTE_TABLE,
+        tokens.EC2_SECURITY_GROUP,
+        tokens.EC2_VPC_ENDPOINT,
+        tokens.VPC_INGRESS_RULE,
+        tokens.VPC_EGRESS_RULE,
+        tokens.SAGEMAKER_NOTEBOOK,
+        tokens.SAGEMAKER_NOTEBOOK_LIFECYCLE,
     }
 )
 

@@ -11,6 +11,7 @@ from policy.controls.base import (
     BUCKET_ENCRYPTION,
     BUCKET_LIFECYCLE,
     BUCKET_LOGGING,
+    BUCKET_NOTIFICATION,
     BUCKET_OWNERSHIP,
     BUCKET_POLICY,
     BUCKET_VERSIONING,
@@ -170,3 +171,24 @@ CONTROLS: tuple[Control, ...] = (
         stack_check=_per_bucket(_kms_encryption),
     ),
 )
+
+
+def _event_notifications(bucket: Resource, resources: Sequence[Resource], _: bool) -> list[str]:
+    notifications = _companions(bucket, resources, BUCKET_NOTIFICATION)
+    if not notifications:
+        return ["has no event notifications (S3.11: a BucketNotification, e.g. eventbridge true)"]
+    if not any(n.props.get("eventbridge") is True or n.props.get(kind) for n in notifications for kind in DESTINATIONS):
+        return ["its BucketNotification sends events nowhere (no eventbridge, topic, queue or function)"]
+    return []
+
+
+DESTINATIONS = ("topics", "queues", "lambdaFunctions")
+# Security Hub S3.11. The artifact bucket's single notification configuration belongs to the scoring
+# application (S3 keeps one per bucket), which sets eventbridge in it beside its function.
+EVENT_NOTIFICATIONS = Control(
+    "s3.11-event-notifications",
+    "S3.11",
+    "S3.11: every bucket has event notifications enabled (here: to EventBridge).",
+    stack_check=_per_bucket(_event_notifications),
+)
+CONTROLS += (EVENT_NOTIFICATIONS,)

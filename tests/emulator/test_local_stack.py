@@ -61,6 +61,7 @@ def test_the_local_stack_rehearses_and_its_endpoints_cover_exactly_the_services_
     assert sorted(expected) == [
         "apigatewayv2",
         "cloudwatch",
+        "ec2",
         "events",
         "iam",
         "kms",

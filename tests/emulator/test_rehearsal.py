@@ -33,7 +33,7 @@ from offline.rehearsal.requests import (
 from offline.rehearsal.runner import EmulatorMocks
 from offline.rehearsal.services import verify
 from tests.emulator.conftest import Rehearsed
-from tests.infra.test_program import APPLICATION_ALARMS, APPLICATIONS, BUCKET_TYPES
+from tests.infra.test_program import APPLICATION_ALARMS, APPLICATIONS, BUCKET_TYPES, NETWORK, NOTEBOOK, REPLICATION
 
 pytestmark = pytest.mark.emulator
 
@@ -48,6 +48,10 @@ _COMMON = {
     tokens.KMS_ALIAS: 1,
     tokens.KMS_KEY: 1,
     **BUCKET_TYPES,
+    # The capture and log buckets' EventBridge notifications and the endpoint's log group, beside the
+    # artifact bucket's notification and the functions' log groups.
+    tokens.S3_BUCKET_NOTIFICATION: _APPLICATIONS[tokens.S3_BUCKET_NOTIFICATION] + 2,
+    tokens.LOG_GROUP: _APPLICATIONS[tokens.LOG_GROUP] + 1,
     tokens.SAGEMAKER_ENDPOINT: 1,
     tokens.SAGEMAKER_ENDPOINT_CONFIG: 1,
     tokens.SAGEMAKER_MODEL: 1,
@@ -80,8 +84,14 @@ _TEXT_ALARMS = 3
 EXPECTED_CREATED = {
     "dev": {
         **_COMMON,
+        # The private network and the notebook (dev only by default); every one created in moto.
+        **{t: n for t, n in NETWORK.items() if t.startswith("aws:")},
+        **{t: n for t, n in NOTEBOOK.items() if t.startswith("aws:")},
+        # + the notebook's role and its policy; the notebook uploaded for it beside the artifact.
+        tokens.IAM_ROLE: _COMMON[tokens.IAM_ROLE] + 1,
+        tokens.IAM_ROLE_POLICY: _COMMON[tokens.IAM_ROLE_POLICY] + 1,
         tokens.METRIC_ALARM: 6 + APPLICATION_ALARMS,
-        tokens.S3_OBJECT: 1,
+        tokens.S3_OBJECT: 2,
         tokens.SNS_TOPIC: 1,
         tokens.SNS_TOPIC_POLICY: 1,
     },
@@ -98,7 +108,13 @@ EXPECTED_CREATED = {
     "prod": {
         **_COMMON,
         **_REALTIME,
+        # The capture and log replicas in us-west-2, their key, the replication role and rules.
+        **REPLICATION,
         **_TEXT,
+        tokens.IAM_ROLE: _TEXT[tokens.IAM_ROLE] + 1,
+        tokens.IAM_ROLE_POLICY: _TEXT[tokens.IAM_ROLE_POLICY] + 1,
+        # The artifact bucket's (functions and EventBridge), the capture and log buckets' and their replicas'.
+        tokens.S3_BUCKET_NOTIFICATION: _COMMON[tokens.S3_BUCKET_NOTIFICATION] + 2,
         tokens.HTTP_API_AUTHORIZER: 1,
         tokens.METRIC_ALARM: 9 + APPLICATION_ALARMS + _TEXT_ALARMS,
         tokens.SNS_TOPIC: 2,
@@ -132,7 +148,19 @@ EXPECTED_NOT_EMULATED_CHECKS = {
     "staging": ["monitoring schedule sagemaker-mlops-staging-data-quality"],
     "prod": ["monitoring schedule sagemaker-mlops-prod-data-quality"],
 }
+for _stack, _names in EXPECTED_NOT_EMULATED_CHECKS.items():
+    _names += [f"sagemaker-mlops-{_stack}-{b}-notifications: events to EventBridge" for b in ("capture", "logs")]
 STACKS = ("dev", "staging", "prod")
+# prod's replicas too, in name order (the verifier sorts them).
+EXPECTED_NOT_EMULATED_CHECKS["prod"][1:] = [
+    f"sagemaker-mlops-prod-{b}-notifications: events to EventBridge"
+    for b in ("capture", "capture-replica", "logs", "logs-replica")
+]
+# moto keeps neither the notebook's platform nor its IMDS setting (CreateNotebookInstance ignores both).
+EXPECTED_NOT_EMULATED_CHECKS["dev"] += [
+    "notebook sagemaker-mlops-dev-notebook: platform",
+    "notebook sagemaker-mlops-dev-notebook: IMDS minimum version",
+]
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -212,5 +212,5 @@ def test_a_closed_pipe_is_quiet() -> None:
     """``python -m offline.plan --stack prod | head -1``: the reader leaves early; no BrokenPipeError."""
     command = f"{sys.executable} -m offline.plan --stack prod --set mlops:artifact={ARTIFACT} | head -1"
     completed = subprocess.run(command, shell=True, capture_output=True, text=True, check=False, cwd=ROOT, timeout=120)
-    assert completed.stdout == "stack prod of project sagemaker-mlops: 120 resources\n"
+    assert completed.stdout == "stack prod of project sagemaker-mlops: 147 resources\n"
     assert completed.stderr == ""

@@ -244,6 +244,45 @@ def test_kms_key_policy_lets_cloudwatch_publish_to_encrypted_topics() -> None:
     }
 
 
+def test_deployer_policy_scopes_scaling_writes_to_sagemaker_variant_targets() -> None:
+    """Documents are compared whole; IAM's acceptance of the condition keys is the emulator's and AWS's to prove."""
+    document = iam_documents.deployer_policy(
+        account_id=ACCOUNT,
+        region=REGION,
+        endpoint_name="sagemaker-mlops-prod",
+        execution_role_arn="arn:aws:iam::111122223333:role/exec",
+    )
+    writes, describe = document["Statement"][0], document["Statement"][1]
+    assert writes == {
+        "Sid": "ManageEndpointScaling",
+        "Effect": "Allow",
+        "Action": [
+            "application-autoscaling:RegisterScalableTarget",
+            "application-autoscaling:DeregisterScalableTarget",
+            "application-autoscaling:PutScalingPolicy",
+            "application-autoscaling:DeleteScalingPolicy",
+            "application-autoscaling:TagResource",
+            "application-autoscaling:UntagResource",
+            "application-autoscaling:ListTagsForResource",
+        ],
+        "Resource": f"arn:aws:application-autoscaling:{REGION}:{ACCOUNT}:scalable-target/*",
+        "Condition": {
+            "StringEquals": {
+                "application-autoscaling:service-namespace": "sagemaker",
+                "application-autoscaling:scalable-dimension": "sagemaker:variant:DesiredInstanceCount",
+            }
+        },
+    }
+    # Only the Describe* actions, which support no resource-level permissions, stay on "*".
+    assert describe == {
+        "Sid": "DescribeEndpointScaling",
+        "Effect": "Allow",
+        "Action": "application-autoscaling:Describe*",
+        "Resource": "*",
+    }
+    assert [s["Sid"] for s in document["Statement"] if s["Resource"] == "*"] == ["DescribeEndpointScaling"]
+
+
 def test_deployer_policy_can_deregister_scalable_targets() -> None:
     document = iam_documents.deployer_policy(
         account_id=ACCOUNT,

@@ -16,7 +16,7 @@ def test_json_export_lists_every_resource_with_its_graph_fields(
     assert plan.main(["--stack", "prod", "--json", "--set", f"mlops:artifact={artifact}"]) == 0
     exported = json.loads(capsys.readouterr().out)
     assert (exported["project"], exported["stack"]) == ("sagemaker-mlops", "prod")
-    assert len(exported["resources"]) == 120
+    assert len(exported["resources"]) == 147
     for resource in exported["resources"]:
         assert sorted(resource) == [
             "custom",
@@ -42,7 +42,7 @@ def test_json_export_lists_every_resource_with_its_graph_fields(
 def test_table_shows_parent_dependencies_and_inputs(artifact: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert plan.main(["--stack", "staging", "--set", f"mlops:artifact={artifact}"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("stack staging of project sagemaker-mlops: 115 resources\n")
+    assert out.startswith("stack staging of project sagemaker-mlops: 119 resources\n")
     block = out.split("aws:appautoscaling/target:Target  sagemaker-mlops-staging-target\n", 1)[1].split("\n\n")[0]
     assert "    parent:     sagemaker-mlops-staging\n" in block
     assert "    depends on: sagemaker-mlops-staging-endpoint\n" in block

@@ -37,6 +37,7 @@ COMMON = {
     **BUCKET_TYPES,
     tokens.IAM_ROLE: 4,
     tokens.IAM_ROLE_POLICY: 4,
+    "mlops:logs:ServiceLogGroups": 1,
     tokens.KMS_ALIAS: 1,
     tokens.KMS_KEY: 1,
     tokens.SAGEMAKER_ENDPOINT: 1,
@@ -98,10 +99,42 @@ TEXT = {
     "mlops:text:TextAnalysisFunction": 1,
 }
 TEXT_ALARMS = 3
+NETWORK = {
+    tokens.EC2_VPC: 1,
+    tokens.EC2_SUBNET: 2,
+    tokens.EC2_ROUTE_TABLE: 1,
+    tokens.EC2_ROUTE_TABLE_ASSOCIATION: 2,
+    tokens.EC2_SECURITY_GROUP: 2,
+    tokens.VPC_INGRESS_RULE: 2,
+    tokens.VPC_EGRESS_RULE: 3,
+    # S3 (gateway) + SageMaker API and runtime, STS, CloudWatch Logs, ECR API and Docker (interface).
+    tokens.EC2_VPC_ENDPOINT: 7,
+    "mlops:network:Network": 1,
+}
+NOTEBOOK = {
+    tokens.SAGEMAKER_NOTEBOOK: 1,
+    tokens.SAGEMAKER_NOTEBOOK_LIFECYCLE: 1,
+    "mlops:notebook:NotebookWorkspace": 1,
+}
+# prod: the capture and log buckets' replicas in the second region (each bucket with its 7 companions
+# less logging of the log replica), the replica key and alias, the replication role and its policy,
+# one replication configuration per source bucket.
+REPLICATION = {
+    **{t: n + 2 for t, n in BUCKET_TYPES.items()},
+    tokens.S3_BUCKET_LOGGING: 3,
+    tokens.S3_BUCKET_NOTIFICATION: 4,
+    tokens.S3_BUCKET_REPLICATION: 2,
+    tokens.KMS_KEY: 2,
+    tokens.KMS_ALIAS: 2,
+    tokens.IAM_ROLE: 2,
+    tokens.IAM_ROLE_POLICY: 2,
+}
 EXPECTED_COUNTS = {
     "dev": {
         **COMMON,
         **APPLICATIONS,
+        **NETWORK,
+        **NOTEBOOK,
         tokens.S3_OBJECT: 1,
         tokens.METRIC_ALARM: 6 + APPLICATION_ALARMS,
         tokens.SNS_TOPIC: 1,
@@ -131,6 +164,7 @@ EXPECTED_COUNTS = {
     "prod": {
         **COMMON,
         **REALTIME,
+        **REPLICATION,
         # The catalogue's 8 for an instance-backed endpoint, + the heartbeat, + the data-drift alarm.
         **APPLICATIONS,
         **TEXT,
@@ -155,6 +189,11 @@ def counts(plan: Plan) -> dict[str, int]:
     return result
 
 
+def primary_buckets(plan: Plan) -> list[RecordedResource]:
+    """The stack's three buckets, without prod's replicas in the second region (tests/infra/test_replication.py)."""
+    return [b for b in plan.of_type(tokens.S3_BUCKET) if "region" not in b.inputs]
+
+
 def child(plan: Plan, type_token: str, bucket: RecordedResource) -> RecordedResource:
     """The bucket's companion resource of a given type (they reference the bucket by its id)."""
     matches = [r for r in plan.of_type(type_token) if r.inputs.get("bucket") == bucket.id]
@@ -170,8 +209,8 @@ def test_resource_counts_per_type(stack: str, plan_for: PlanFor) -> None:
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_bucket_is_encrypted_private_versioned_and_tls_only(stack: str, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
-    key = plan.one(tokens.KMS_KEY)
-    buckets = {r.name.rsplit("-", 1)[1]: r for r in plan.of_type(tokens.S3_BUCKET)}
+    key = plan.one(tokens.KMS_KEY, f"sagemaker-mlops-{stack}-key")
+    buckets = {r.name.rsplit("-", 1)[1]: r for r in primary_buckets(plan)}
     assert sorted(buckets) == ["artifacts", "capture", "logs"]
     for kind, bucket in buckets.items():
         sse = child(
@@ -218,10 +257,10 @@ def test_every_bucket_is_encrypted_private_versioned_and_tls_only(stack: str, pl
 @pytest.mark.parametrize(("stack", "protected"), [("dev", False), ("staging", False), ("prod", True)])
 def test_prod_data_is_protected_and_retained(stack: str, protected: bool, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
-    stateful = [*plan.of_type(tokens.S3_BUCKET), plan.one(tokens.KMS_KEY)]
+    stateful = [*primary_buckets(plan), plan.one(tokens.KMS_KEY, f"sagemaker-mlops-{stack}-key")]
     assert [(r.protect, r.retain_on_delete) for r in stateful] == [(protected, protected)] * 4
-    assert [r.inputs["forceDestroy"] for r in plan.of_type(tokens.S3_BUCKET)] == [not protected] * 3
-    assert plan.one(tokens.KMS_KEY).inputs["enableKeyRotation"] is True
+    assert [r.inputs["forceDestroy"] for r in primary_buckets(plan)] == [not protected] * 3
+    assert plan.one(tokens.KMS_KEY, f"sagemaker-mlops-{stack}-key").inputs["enableKeyRotation"] is True
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -229,7 +268,7 @@ def test_iam_documents_exactly(stack: str, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
     role = plan.one(tokens.IAM_ROLE, f"sagemaker-mlops-{stack}-execution-role")
     assert json.loads(role.inputs["assumeRolePolicy"]) == iam_documents.sagemaker_trust_policy(FAKE_ACCOUNT_ID)
-    buckets = {r.name.rsplit("-", 1)[1]: r for r in plan.of_type(tokens.S3_BUCKET)}
+    buckets = {r.name.rsplit("-", 1)[1]: r for r in primary_buckets(plan)}
     document = json.loads(
         plan.one(tokens.IAM_ROLE_POLICY, f"sagemaker-mlops-{stack}-execution-policy").inputs["policy"]
     )
@@ -238,7 +277,7 @@ def test_iam_documents_exactly(stack: str, plan_for: PlanFor) -> None:
         region="us-east-1",
         artifact_bucket_arn=buckets["artifacts"].state["arn"],
         capture_bucket_arn=buckets["capture"].state["arn"],
-        kms_key_arn=plan.one(tokens.KMS_KEY).state["arn"],
+        kms_key_arn=plan.one(tokens.KMS_KEY, f"sagemaker-mlops-{stack}-key").state["arn"],
         image_repository_arn="arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
         alarm_name_prefix=f"sagemaker-mlops-{stack}",
     )
@@ -389,8 +428,8 @@ def test_realtime_variant_capture_and_key(
 ) -> None:
     plan = plan_for(stack)
     config = plan.one(tokens.SAGEMAKER_ENDPOINT_CONFIG)
-    key_arn = plan.one(tokens.KMS_KEY).state["arn"]
-    capture_bucket = next(b for b in plan.of_type(tokens.S3_BUCKET) if b.name.endswith("-capture"))
+    key_arn = plan.one(tokens.KMS_KEY, f"sagemaker-mlops-{stack}-key").state["arn"]
+    capture_bucket = next(b for b in primary_buckets(plan) if b.name.endswith("-capture"))
     variant = config.inputs["productionVariants"][0]
     assert variant["instanceType"] == instance_type
     assert variant["initialInstanceCount"] == count >= 2
@@ -467,7 +506,9 @@ def test_stack_outputs(stack: str, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
     outputs = plan.outputs
     endpoint = plan.one(tokens.SAGEMAKER_ENDPOINT)
-    assert sorted(outputs) == [
+    # dev's network and notebook add their ids (training jobs and the notebook's users read them).
+    extra = ["networkSecurityGroupIds", "networkSubnetIds", "notebookName", "notebookRoleArn"] if stack == "dev" else []
+    assert sorted(set(outputs) - set(extra)) == [
         "alarmNamePrefix",
         "alarmTopicArn",
         "artifactBucket",

@@ -22,7 +22,9 @@ from offline import tokens
 from offline.graph import Plan
 from policy.check import views
 from policy.controls import CONTROLS, TAGGABLE, Resource, evaluate
+from policy.controls.s3 import EVENT_NOTIFICATIONS
 from review import snapshot
+from tests.policy.findings_cases import FINDINGS_CASES
 from tests.review.graphs import Graphs
 
 Mutation = Callable[[dict[str, Any]], None]
@@ -595,6 +597,8 @@ CASES = [
     ),
 ]
 
+CASES += [Case(policy, stack, edits, expected) for policy, stack, edits, expected in FINDINGS_CASES]
+
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.policy}-{c.stack}-{i}" for i, c in enumerate(CASES)])
 def test_each_policy_catches_its_mutation(graphs: Graphs, case: Case) -> None:
@@ -725,3 +729,19 @@ def test_taggable_list_matches_the_pulumi_aws_sdk(graphs: Graphs) -> None:
             accepts_tags.add(type_token)
     assert sorted(accepts_tags - TAGGABLE) == [tokens.S3_OBJECT]
     assert sorted(TAGGABLE - accepts_tags) == []
+
+
+@pytest.mark.parametrize("stack", snapshot.STACKS)
+def test_s3_11_every_bucket_notifies_eventbridge(graphs: Graphs, stack: str) -> None:
+    """The artifact bucket's notification (the functions' and EventBridge) and the capture and log buckets'
+    pass S3.11; that S3 delivers the events is not provable offline."""
+    assert EVENT_NOTIFICATIONS in CONTROLS
+    assert evaluate(*views(graphs.plan(stack)), controls=[EVENT_NOTIFICATIONS]) == []
+
+
+def test_s3_11_catches_a_notification_that_sends_nowhere(graphs: Graphs) -> None:
+    inputs, outputs = edit(
+        *views(graphs.plan("prod")), "sagemaker-mlops-prod-capture-notifications", setter("eventbridge", value=False)
+    )
+    found_now = [(v.urn or "").rsplit("::", 1)[-1] for v in evaluate(inputs, outputs, controls=[EVENT_NOTIFICATIONS])]
+    assert found_now == ["sagemaker-mlops-prod-capture"]

@@ -122,6 +122,10 @@ SECURITY_HUB_IDS = {
     "kms.4-key-rotation": "KMS.4",
     "cloudwatch.16-log-group-retention-kms": "CloudWatch.16",
     "sqs.1-queue-encrypted": "SQS.1",
+    "sagemaker.1-notebook-no-direct-internet": "SageMaker.1",
+    "sagemaker.2-notebook-in-vpc": "SageMaker.2",
+    "sagemaker.3-notebook-no-root": "SageMaker.3",
+    "sagemaker.21-notebook-kms": "SageMaker.21",
 }
 
 
@@ -135,6 +139,7 @@ def test_controls_without_a_security_hub_id_are_the_projects_own() -> None:
     assert own == [
         "comprehend-models-use-stack-key",
         "comprehend-trust-source-conditions",
+        "cloudwatch-log-group-kms-retention",
         "iam-no-full-access-policies",
         "iam-no-wildcard-action",
         "iam-passrole-scoped",
@@ -146,8 +151,13 @@ def test_controls_without_a_security_hub_id_are_the_projects_own() -> None:
         "mlops-prod-capacity",
         "mlops-registry-approved-version",
         "mlops-required-tags",
+        "network-interface-endpoints-private",
+        "network-no-internet-ingress",
+        "s3-prod-cross-region-replication",
         "sagemaker-data-capture-kms",
         "sagemaker-endpoint-config-kms",
+        "sagemaker-endpoint-log-group",
+        "sagemaker-notebook-imdsv2",
     ]
 
 

@@ -251,7 +251,7 @@ def test_committed_price_table_is_dated_sourced_and_marked_as_hand_copied() -> N
     assert table["as_of"] == "2026-11-26"
     assert "by hand" in table["provenance"].lower()
     assert "refresh" in table["provenance"].lower()
-    assert sorted(table["sources"]) == ["cloudwatch", "kms", "s3", "sagemaker", "sns"]
+    assert sorted(table["sources"]) == ["cloudwatch", "data_transfer", "kms", "privatelink", "s3", "sagemaker", "sns"]
     assert all(url.startswith("https://aws.amazon.com/") for url in table["sources"].values())
 
 

@@ -31,7 +31,7 @@ def test_graph_matches_the_committed_snapshot(graphs: Graphs, stack: str) -> Non
 def test_auto_names_and_key_ids_become_tokens(graphs: Graphs) -> None:
     plan = graphs.plan("prod")
     model = plan.one(tokens.SAGEMAKER_MODEL)
-    key = plan.one(tokens.KMS_KEY)
+    key = plan.one(tokens.KMS_KEY, "sagemaker-mlops-prod-key")
     generated = snapshot.generated_names(plan)
     assert generated[model.state["name"]] == "sagemaker-mlops-prod-model-<auto>"
     assert generated[key.state["keyId"]] == "<id:sagemaker-mlops-prod-key>"
@@ -96,7 +96,7 @@ def test_write_creates_the_file_check_reads(
 ) -> None:
     monkeypatch.setattr(snapshot, "SNAPSHOT_DIR", tmp_path)
     assert snapshot.main(["--write", "--stack", "dev"]) == 0
-    assert capsys.readouterr().out == "wrote snapshots/dev.json (85 resources)\n"
+    assert capsys.readouterr().out == "wrote snapshots/dev.json (116 resources)\n"
     assert json.loads((tmp_path / "dev.json").read_text())["stack"] == "dev"
     assert snapshot.main(["--check", "--stack", "dev"]) == 0
 

@@ -3,6 +3,8 @@ that read them back. Adding a service to the rehearsal is one new module here, l
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from offline.rehearsal.gateway import Handler
 from offline.rehearsal.readback import Check, Checks, ClientFactory, Verifier
 from offline.rehearsal.report import RehearsalReport
@@ -11,18 +13,21 @@ from offline.rehearsal.services import (
     appautoscaling,
     cloudwatch,
     comprehend,
+    ec2,
     events,
     iam,
     kms,
     lambda_,
     logs,
+    notebook,
     s3,
+    s3_events,
     sagemaker,
     sns,
     sqs,
 )
 
-SERVICES = (
+SERVICES: tuple[ModuleType, ...] = (
     sagemaker,
     appautoscaling,
     cloudwatch,
@@ -36,6 +41,9 @@ SERVICES = (
     lambda_,
     apigatewayv2,
     comprehend,
+    s3_events,
+    ec2,
+    notebook,
 )
 
 HANDLERS: dict[str, Handler] = {token: handler for service in SERVICES for token, handler in service.HANDLERS.items()}

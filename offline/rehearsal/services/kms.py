@@ -46,7 +46,11 @@ def _key(report: RehearsalReport, client: ClientFactory, checks: Checks) -> None
             f"kms key {metadata['KeyId']}: enabled, rotating", [metadata["KeyState"], rotation], ["Enabled", True]
         )
         aliases = kms.list_aliases(KeyId=metadata["KeyId"])["Aliases"]
-        declared = sorted(str(a.inputs["name"]) for a in resources_of(report, tokens.KMS_ALIAS))
+        declared = sorted(
+            str(a.inputs["name"])
+            for a in resources_of(report, tokens.KMS_ALIAS)
+            if a.inputs.get("targetKeyId") == metadata["KeyId"]
+        )
         checks.equal(f"kms key {metadata['KeyId']}: aliases", sorted(a["AliasName"] for a in aliases), declared)
 
 

@@ -225,6 +225,8 @@ def _functions(report: RehearsalReport, client: ClientFactory, checks: Checks) -
 def _notifications(report: RehearsalReport, client: ClientFactory, checks: Checks) -> None:
     s3 = client("s3")
     for declared in resources_of(report, tokens.S3_BUCKET_NOTIFICATION):
+        if not declared.inputs.get("lambdaFunctions"):
+            continue  # EventBridge only: read back by services/s3_events.py
         bucket = str(declared.inputs["bucket"])
         with checks.reading(f"bucket {bucket} notification"):
             config = s3.get_bucket_notification_configuration(Bucket=bucket)

@@ -20,6 +20,7 @@ def log_group(gw: Gateway, r: Declared) -> tuple[str, State]:
         where=r.where,
         renames={"name": "logGroupName"},
         skip=("retentionInDays",),
+        provider_only={"skipDestroy": "the provider leaves the log group in place on delete"},
     )
     params["logGroupName"] = name
     gw.send("logs", "CreateLogGroup", params, r.where)

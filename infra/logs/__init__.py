@@ -1,0 +1,1 @@
+"""Log groups the stack creates before the services that write to them."""

@@ -1,0 +1,1 @@
+"""The hardened notebook instance, its role and its lifecycle configuration."""
