@@ -56,7 +56,7 @@ def build() -> dict[str, Any]:
     )
     invoke = applications.invoke_command(ctx.config, apps.manifest)
 
-    notebook = notebook_builder.build(ctx, store, network)
+    notebook = notebook_builder.build(ctx, store, network, training_role.role_arn)
 
     region = ctx.region
     package = ctx.config.artifact.package
@@ -70,7 +70,8 @@ def build() -> dict[str, Any]:
     if notebook is not None:
         optional["notebookName"] = notebook.notebook_name
         optional["notebookRoleArn"] = notebook.role_arn
-    return optional | {
+    return {
+        **optional,
         "endpointName": endpoint.endpoint_name,
         "endpointArn": endpoint.endpoint_arn,
         "endpointConfigName": endpoint.config_name,

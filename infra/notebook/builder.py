@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pulumi
+
 from infra.config import PROJECT_ROOT
 from infra.context import StackContext
 from infra.network.vpc import Network
@@ -11,7 +13,9 @@ from infra.storage.artifact_store import ArtifactStore
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 
 
-def build(ctx: StackContext, store: ArtifactStore, network: Network | None) -> NotebookWorkspace | None:
+def build(
+    ctx: StackContext, store: ArtifactStore, network: Network | None, training_role_arn: pulumi.Input[str]
+) -> NotebookWorkspace | None:
     settings = ctx.config.notebook
     if not settings.enabled or network is None:
         # The config refuses an enabled notebook without a network.
@@ -32,6 +36,7 @@ def build(ctx: StackContext, store: ArtifactStore, network: Network | None) -> N
             artifact_bucket=store.artifact_bucket_name,
             artifact_bucket_arn=store.artifact_bucket.arn,
             endpoint_name=ctx.endpoint_name,
+            training_role_arn=training_role_arn,
             notebooks=sorted(NOTEBOOKS_DIR.glob("*.ipynb")),
             tags=ctx.tags,
         ),

@@ -17,6 +17,7 @@ def notebook_role_policy(
     kms_key_arn: str,
     endpoint_name: str,
     notebook_name: str,
+    training_role_arn: str,
 ) -> Document:
     """A data scientist's notebook: read the data, models and notebooks; train, tune and register under
     this stack's names; invoke this stack's endpoint; stop itself when idle. Nothing else."""
@@ -81,11 +82,11 @@ def notebook_role_policy(
             "Resource": "*",
         },
         {
-            # Jobs run as this stack's roles (auto-named <prefix>-...), handed to SageMaker only.
-            "Sid": "PassThisStacksRolesToSageMaker",
+            # Training and tuning jobs run as the stack's training role, handed to SageMaker only.
+            "Sid": "PassTrainingRoleToSageMaker",
             "Effect": "Allow",
             "Action": "iam:PassRole",
-            "Resource": f"arn:aws:iam::{account_id}:role/{prefix}-*",
+            "Resource": training_role_arn,
             "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         },
         {

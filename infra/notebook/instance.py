@@ -38,6 +38,8 @@ class NotebookArgs:
     artifact_bucket: pulumi.Input[str]
     artifact_bucket_arn: pulumi.Input[str]
     endpoint_name: str
+    # The role the notebook's training and tuning jobs run as (the only role it may pass).
+    training_role_arn: pulumi.Input[str]
     notebooks: Sequence[Path]
     tags: Mapping[str, str]
 
@@ -61,7 +63,9 @@ class NotebookWorkspace(pulumi.ComponentResource):
         self.policy = aws.iam.RolePolicy(
             f"{name}-policy",
             role=self.role.id,
-            policy=pulumi.Output.all(args.account_id, args.artifact_bucket_arn, args.kms_key_arn).apply(
+            policy=pulumi.Output.all(
+                args.account_id, args.artifact_bucket_arn, args.kms_key_arn, args.training_role_arn
+            ).apply(
                 lambda v: json.dumps(
                     documents.notebook_role_policy(
                         account_id=v[0],
@@ -71,6 +75,7 @@ class NotebookWorkspace(pulumi.ComponentResource):
                         kms_key_arn=v[2],
                         endpoint_name=args.endpoint_name,
                         notebook_name=args.notebook_name,
+                        training_role_arn=v[3],
                     )
                 )
             ),

@@ -73,6 +73,8 @@ def text_role_policy(
                 "Effect": "Allow",
                 "Action": "iam:PassRole",
                 "Resource": data_access_role_arn,
+                # Only to Comprehend's jobs (policy/controls/iam.py: iam-passrole-scoped).
+                "Condition": {"StringEquals": {"iam:PassedToService": "comprehend.amazonaws.com"}},
             },
             {
                 "Sid": "UseStackKey",

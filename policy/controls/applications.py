@@ -79,6 +79,11 @@ _TEXT: Documented = {
     "SendToDeadLetterQueue": _SCORING["SendToDeadLetterQueue"],
     "WriteOwnLogs": _SCORING["WriteOwnLogs"],
 }
+# Sid -> the one Condition a documented statement carries (the others carry none). iam:PassRole goes to
+# the service named, as iam-passrole-scoped requires of every PassRole statement.
+DOCUMENTED_CONDITIONS: Mapping[str, Mapping[str, Any]] = {
+    "PassDataAccessRole": {"StringEquals": {"iam:PassedToService": "comprehend.amazonaws.com"}},
+}
 # A function's handler decides which documented role it must have.
 DOCUMENTED_ROLES: Mapping[str, Documented] = {
     "functions.scoring.handler": _SCORING,
@@ -111,8 +116,12 @@ def _statement_problems(function: str, statement: Mapping[str, Any], documented:
         return [f"statement {sid or '(no Sid)'} is not documented for this function"]
     actions, pattern = documented[sid]
     problems = []
-    if statement.get("Effect") != "Allow" or set(statement) - {"Sid", "Effect", "Action", "Resource"}:
+    condition = DOCUMENTED_CONDITIONS.get(sid)
+    keys = {"Sid", "Effect", "Action", "Resource"} | ({"Condition"} if condition is not None else set())
+    if statement.get("Effect") != "Allow" or set(statement) - keys:
         problems.append(f"statement {sid} must be a plain Allow of Action on Resource")
+    if condition is not None and statement.get("Condition") != condition:
+        problems.append(f"statement {sid} has condition {statement.get('Condition')}, documented {dict(condition)}")
     got = tuple(sorted(str(a) for a in _seq(statement.get("Action"))))
     if got != actions:
         problems.append(f"statement {sid} allows {list(got)}, documented {list(actions)}")
@@ -158,10 +167,13 @@ def _function_roles(resources: Sequence[Resource]) -> list[tuple[str, str]]:
 
 
 def _log_group(type_token: str, props: Mapping[str, Any]) -> list[str]:
+    """Every log group of the stack: the functions' and API's, and the SageMaker endpoint's (infra/logs)."""
     problems = []
     if not props.get("kmsKeyId"):
         problems.append("log group is not encrypted with a KMS key (kmsKeyId)")
-    if not props.get("retentionInDays"):
+    retention = props.get("retentionInDays")
+    # 0 (or unset) is CloudWatch Logs' "never expire"; a negative period is no retention either.
+    if isinstance(retention, bool) or not isinstance(retention, int | float) or retention <= 0:
         problems.append("log group keeps events forever (no retentionInDays)")
     return problems
 
@@ -183,7 +195,8 @@ CONTROLS: tuple[Control, ...] = (
         "mlops-function-role-documented",
         "mlops (ours), IAM least privilege",
         "The scoring and HTTP API functions' roles have exactly one inline policy whose statements are the "
-        "documented ones: the actions listed, each on one resource of the documented shape.",
+        "documented ones: the actions listed, each on one resource of the documented shape (the text "
+        "function's iam:PassRole only to Comprehend).",
         stack_check=_function_roles,
     ),
     Control(

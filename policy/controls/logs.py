@@ -1,26 +1,16 @@
-"""CloudWatch Logs controls: the stack owns its log groups (retention, customer managed key), and every
-SageMaker endpoint's log group exists in the stack before SageMaker would create it unencrypted."""
+"""CloudWatch Logs controls: every SageMaker endpoint's log group exists in the stack before SageMaker would
+create it unencrypted. Retention and the customer managed key of every log group (this one included) are
+CloudWatch.16 (``policy.controls.applications``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from offline import tokens
-from policy.controls.base import ENDPOINT, Control, Resource, _of_type, _typed
+from policy.controls.base import ENDPOINT, Control, Resource, _of_type
 
 LOG_GROUP = tokens.LOG_GROUP
 ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints/"
-
-
-def _log_group_kms_and_retention(type_token: str, props: Mapping[str, Any]) -> list[str]:
-    problems = []
-    if not props.get("kmsKeyId"):
-        problems.append("kmsKeyId is not set: log events are encrypted with a key the account does not control")
-    retention = props.get("retentionInDays")
-    if not isinstance(retention, int | float) or retention <= 0:
-        problems.append("retentionInDays is not set: log events are kept forever")
-    return problems
 
 
 def _endpoint_log_groups(resources: Sequence[Resource]) -> list[tuple[str, str]]:
@@ -41,12 +31,6 @@ def _endpoint_log_groups(resources: Sequence[Resource]) -> list[tuple[str, str]]
 
 
 CONTROLS: tuple[Control, ...] = (
-    Control(
-        "cloudwatch-log-group-kms-retention",
-        "CloudWatch Logs encryption and retention (IaC scanner)",
-        "Log groups are encrypted with a customer managed KMS key and have a retention period.",
-        resource_check=_typed((LOG_GROUP,), _log_group_kms_and_retention),
-    ),
     Control(
         "sagemaker-endpoint-log-group",
         "SageMaker endpoint logs (IaC scanner)",

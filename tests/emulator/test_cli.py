@@ -49,10 +49,15 @@ def test_a_rehearsal_that_passes_exits_zero_with_its_report(artifact: Path) -> N
         (tokens.COMPOSITE_ALARM, ["cloudwatch:PutCompositeAlarm"])
     ]
     assert [c for c in report["checks"] if c["status"] == "failed"] == []
-    # What moto does not store (the functions' LoggingConfig, the bucket's EventBridge switch) is reported
-    # as not emulated, never as passed.
+    # What moto does not store (the functions' LoggingConfig, the artifact bucket's EventBridge switch, the
+    # capture and log buckets' EventBridge-only notifications, the notebook's IMDS setting and platform) is
+    # reported as not emulated, never as passed.
     assert sorted(c["name"].split(": ", 1)[1] for c in report["checks"] if c["status"] == "not-emulated") == [
         "EventBridge delivery",
+        "IMDS minimum version",
+        "events to EventBridge",
+        "events to EventBridge",
         "logging config",
         "logging config",
+        "platform",
     ]

@@ -28,7 +28,7 @@ print(json.dumps({
     "passed": report.passed,
     "failed": [c.name for c in report.failed_checks],
     "model_checks": [c.name.replace(str(report.outputs["modelName"]), "<model>")
-                     for c in report.read_back_checks if c.name.startswith("model ")],
+                     for c in report.read_back_checks if c.name.startswith("model " + str(report.outputs["modelName"]))],
     "created": report.created,
 }))
 """

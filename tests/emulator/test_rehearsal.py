@@ -136,31 +136,58 @@ EXPECTED_NOT_EMULATED = {
         (tokens.SAGEMAKER_MONITORING_SCHEDULE, "sagemaker-mlops-prod-schedule"),
     },
 }
-# + ModelRegistry, TrainingRole, ScoringFunction, HttpApi and their two LambdaFunction building blocks.
-# + EntityRecognition and the text function in staging and prod (mlops:text).
-EXPECTED_COMPONENTS = {"dev": 14, "staging": 19, "prod": 20}
+# Components (no AWS call). Every stack: ArtifactStore, ExecutionRole, ModelRelease, InferenceEndpoint, two
+# EndpointAlarms, EndpointDashboard, Notifications (the notify topic), ModelRegistry, TrainingRole,
+# ServiceLogGroups (the endpoint's log group), ScoringFunction, HttpApi and their two LambdaFunction blocks: 15.
+# dev: + Network and NotebookWorkspace. staging: + EndpointAutoscaling, DataQualityMonitor, EntityRecognition,
+# TextAnalysisFunction and its LambdaFunction block (mlops:text). prod: staging's + the page Notifications.
+EXPECTED_COMPONENTS = {"dev": 15 + 2, "staging": 15 + 5, "prod": 15 + 5 + 1}
 # Checks that compared something the emulator answered; the monitoring schedule (moto lacks
 # CreateMonitoringSchedule) is reported as validated-not-emulated and never counted as passed.
-# Each SageMaker role: its trust, its inline policy names, its policy document, no managed policies.
-EXPECTED_CHECKS = {"dev": 94, "staging": 133, "prod": 138}
-EXPECTED_NOT_EMULATED_CHECKS = {
-    "dev": [],
-    "staging": ["monitoring schedule sagemaker-mlops-staging-data-quality"],
-    "prod": ["monitoring schedule sagemaker-mlops-prod-data-quality"],
+# services/iam.py reads back every IAM role of the graph with 4 checks (its trust, its inline policy names,
+# its policy document, no managed policies): dev's 5 roles (hosting, training, the two functions', the
+# notebook's), staging's 6 (+ the text function's and Comprehend's data-access role), prod's 7 (+ the
+# replication role). Beside the roles' checks:
+# - dev: 87 for its serverless endpoint, registry, alarms, buckets, artifact, key, topic, log groups (one
+#   "retention and key" check each: the functions', the API's, the endpoint's), queue, functions and API;
+#   + the network (VPC 2, subnets 2, security groups 2 x 2, the 7 VPC endpoints 1 each: 15), + the notebook
+#   and its lifecycle configuration (2) and the walkthrough object (bytes and key: 2);
+# - staging: 126, with its realtime endpoint, monitor and autoscaling, and mlops:text (the recognizer 4, its
+#   data-access role's 2 services/comprehend.py checks, the text function 5, its log group, queue, alarms
+#   and training objects);
+# - prod: staging's + the page topic (3), the no-invocations alarm (2), and per replicated bucket (capture,
+#   logs) its rules and destinations and its replica's region (4).
+_ROLE_CHECKS = 4
+EXPECTED_CHECKS = {
+    "dev": 87 + 15 + 2 + 2 + 5 * _ROLE_CHECKS,
+    "staging": 126 + 6 * _ROLE_CHECKS,
+    "prod": 126 + 3 + 2 + 4 + 7 * _ROLE_CHECKS,
 }
-for _stack, _names in EXPECTED_NOT_EMULATED_CHECKS.items():
-    _names += [f"sagemaker-mlops-{_stack}-{b}-notifications: events to EventBridge" for b in ("capture", "logs")]
 STACKS = ("dev", "staging", "prod")
-# prod's replicas too, in name order (the verifier sorts them).
-EXPECTED_NOT_EMULATED_CHECKS["prod"][1:] = [
-    f"sagemaker-mlops-prod-{b}-notifications: events to EventBridge"
-    for b in ("capture", "capture-replica", "logs", "logs-replica")
-]
-# moto keeps neither the notebook's platform nor its IMDS setting (CreateNotebookInstance ignores both).
-EXPECTED_NOT_EMULATED_CHECKS["dev"] += [
-    "notebook sagemaker-mlops-dev-notebook: platform",
-    "notebook sagemaker-mlops-dev-notebook: IMDS minimum version",
-]
+
+
+def expected_not_emulated_checks(stack: str, artifact_bucket: str) -> list[str]:
+    """The checks the rehearsal names as not emulated, in its order (services in registration order)."""
+    prefix = f"sagemaker-mlops-{stack}"
+    notified = ("capture", "capture-replica", "logs", "logs-replica") if stack == "prod" else ("capture", "logs")
+    return [
+        # moto 5.2.5 lacks sagemaker:CreateMonitoringSchedule (realtime endpoints only).
+        *([f"monitoring schedule {prefix}-data-quality"] if stack != "dev" else []),
+        # moto does not store a function's LoggingConfig, and omits EventBridgeConfiguration from
+        # GetBucketNotificationConfiguration: the artifact bucket's (services/lambda_.py) and the capture and
+        # log buckets' and their replicas' EventBridge-only ones (services/s3_events.py, in name order).
+        f"function {prefix}-predict: logging config",
+        f"function {prefix}-scoring: logging config",
+        *([f"function {prefix}-text-analysis: logging config"] if stack != "dev" else []),
+        f"bucket {artifact_bucket}: EventBridge delivery",
+        *(f"{prefix}-{b}-notifications: events to EventBridge" for b in notified),
+        # moto keeps neither the notebook's platform nor its IMDS setting (CreateNotebookInstance ignores both).
+        *(
+            [f"notebook {prefix}-notebook: platform", f"notebook {prefix}-notebook: IMDS minimum version"]
+            if stack == "dev"
+            else []
+        ),
+    ]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -179,16 +206,8 @@ def test_the_emulated_account_passes_every_check(rehearsed: Rehearsed, stack: st
     report = rehearsed(stack)
     assert [f"{c.name}: {c.detail}" for c in report.failed_checks] == []
     assert len(report.read_back_checks) == EXPECTED_CHECKS[stack]
-    # moto 5.2.5 does not store a function's LoggingConfig, and omits EventBridgeConfiguration from
-    # GetBucketNotificationConfiguration: validated against the API model, never counted as passed.
-    prefix = f"sagemaker-mlops-{stack}"
-    not_emulated = [
-        *EXPECTED_NOT_EMULATED_CHECKS[stack],
-        f"function {prefix}-predict: logging config",
-        f"function {prefix}-scoring: logging config",
-        *([f"function {prefix}-text-analysis: logging config"] if stack != "dev" else []),
-        f"bucket {report.outputs['artifactBucket']}: EventBridge delivery",
-    ]
+    # Validated against the API model, never counted as passed.
+    not_emulated = expected_not_emulated_checks(stack, report.outputs["artifactBucket"])
     assert [c.name for c in report.not_emulated_checks] == not_emulated
     assert len(report.checks) == EXPECTED_CHECKS[stack] + len(not_emulated)
     assert report.passed is True

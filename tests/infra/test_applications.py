@@ -30,6 +30,8 @@ REGION = "us-east-1"
 # per instance x 0.5; prod 6 x 4 x 0.5.
 RESERVED = {"dev": 2, "staging": 6, "prod": 12}
 RETENTION = {"dev": 14, "staging": 30, "prod": 365}
+# The endpoint's log group (infra/logs, mlops:logs) is on the same key with the logs block's retention.
+ENDPOINT_LOG_RETENTION = {"dev": 30, "staging": 90, "prod": 365}
 THROTTLING = {"dev": (10.0, 20), "staging": (50.0, 100), "prod": (100.0, 200)}
 
 
@@ -71,7 +73,7 @@ def test_scoring_function_configuration(stack: str, plan_for: PlanFor) -> None:
             }
         },
         "loggingConfig": {"logFormat": "JSON", "logGroup": f"/aws/lambda/{p}-scoring"},
-        "tags": plan.one(tokens.KMS_KEY).inputs["tags"],
+        "tags": one(plan, tokens.KMS_KEY, f"{p}-key").inputs["tags"],
     }
     # The function waits for its policy and its log group (Lambda would otherwise create an unencrypted one).
     policy = one(plan, tokens.IAM_ROLE_POLICY, f"{p}-scoring-function-policy")
@@ -92,7 +94,7 @@ def test_scoring_role_is_exactly_the_documented_policy(stack: str, plan_for: Pla
         account_id=FAKE_ACCOUNT_ID,
         endpoint_name=p,
         bucket_arn=bucket.state["arn"],
-        kms_key_arn=plan.one(tokens.KMS_KEY).state["arn"],
+        kms_key_arn=one(plan, tokens.KMS_KEY, f"{p}-key").state["arn"],
         dead_letter_queue_arn=f"arn:aws:sqs:{REGION}:{FAKE_ACCOUNT_ID}:{p}-scoring-dlq",
         log_group_name=f"/aws/lambda/{p}-scoring",
     )
@@ -108,8 +110,8 @@ def test_scoring_role_is_exactly_the_documented_policy(stack: str, plan_for: Pla
 def test_dead_letter_queue_async_config_and_log_groups(stack: str, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
     p = prefix(stack)
-    key_arn = plan.one(tokens.KMS_KEY).state["arn"]
-    tags = plan.one(tokens.KMS_KEY).inputs["tags"]
+    key_arn = one(plan, tokens.KMS_KEY, f"{p}-key").state["arn"]
+    tags = one(plan, tokens.KMS_KEY, f"{p}-key").inputs["tags"]
     queue = one(plan, tokens.SQS_QUEUE, f"{p}-scoring-function-dlq")
     assert queue.inputs == {
         "name": f"{p}-scoring-dlq",
@@ -135,6 +137,13 @@ def test_dead_letter_queue_async_config_and_log_groups(stack: str, plan_for: Pla
             # The text-analysis function (mlops:text, on in staging and prod) is built on the same block.
             *([f"/aws/lambda/{p}-text-analysis"] if stack != "dev" else []),
         )
+    } | {
+        f"/aws/sagemaker/Endpoints/{p}": {
+            "name": f"/aws/sagemaker/Endpoints/{p}",
+            "retentionInDays": ENDPOINT_LOG_RETENTION[stack],
+            "kmsKeyId": key_arn,
+            "tags": tags,
+        }
     }
 
 
@@ -152,7 +161,8 @@ def test_s3_permission_exists_before_the_bucket_notification(stack: str, plan_fo
         "sourceArn": bucket.state["arn"],
         "sourceAccount": FAKE_ACCOUNT_ID,
     }
-    (notification,) = plan.of_type(tokens.S3_BUCKET_NOTIFICATION)
+    # The artifact bucket's one notification configuration (the capture and log buckets have their own).
+    (notification,) = [n for n in plan.of_type(tokens.S3_BUCKET_NOTIFICATION) if n.inputs["bucket"] == bucket.id]
     assert notification.name == f"{p}-scoring-notification"
     assert notification.inputs == {
         "bucket": bucket.id,
@@ -238,7 +248,7 @@ def test_http_api_route_auth_stage_and_permission(stack: str, plan_for: PlanFor)
         "name": f"{p}-api",
         "protocolType": "HTTP",
         "description": "POST /predict: the model's predictions for JSON records",
-        "tags": plan.one(tokens.KMS_KEY).inputs["tags"],
+        "tags": one(plan, tokens.KMS_KEY, f"{p}-key").inputs["tags"],
     }
     integration = one(plan, tokens.HTTP_API_INTEGRATION, f"{p}-api-integration")
     assert integration.inputs == {
@@ -291,7 +301,7 @@ def test_http_api_route_auth_stage_and_permission(stack: str, plan_for: PlanFor)
             "detailedMetricsEnabled": True,
         },
         "accessLogSettings": {"destinationArn": access_logs.state["arn"], "format": ACCESS_LOG_FORMAT},
-        "tags": plan.one(tokens.KMS_KEY).inputs["tags"],
+        "tags": one(plan, tokens.KMS_KEY, f"{p}-key").inputs["tags"],
     }
     permission = one(plan, tokens.LAMBDA_PERMISSION, f"{p}-api-permission")
     assert permission.inputs == {

@@ -148,6 +148,7 @@ def test_notebook_role_policy_is_the_documented_one(plan_for: PlanFor) -> None:
         kms_key_arn=plan.one(tokens.KMS_KEY).state["arn"],
         endpoint_name=D,
         notebook_name=f"{D}-notebook",
+        training_role_arn=plan.one(tokens.IAM_ROLE, f"{D}-training-role").state["arn"],
     )
     assert not [r for r in plan.resources if r.type == tokens.IAM_ROLE_POLICY_ATTACHMENT]
 
@@ -179,7 +180,10 @@ def test_a_brought_network_reaches_the_realtime_model_and_the_outputs(plan_for: 
     }
     assert plan.outputs["networkSubnetIds"] == EXISTING["subnetIds"]
     assert plan.outputs["networkSecurityGroupIds"] == EXISTING["securityGroupIds"]
-    role_policy = json.loads(plan.one(tokens.IAM_ROLE_POLICY).inputs["policy"])
+    # The execution role's policy (the stack's other roles are the functions', training's and text's).
+    role_policy = json.loads(
+        plan.one(tokens.IAM_ROLE_POLICY, "sagemaker-mlops-staging-execution-policy").inputs["policy"]
+    )
     assert role_policy["Statement"][-1]["Sid"] == "AttachModelContainersToTheStacksSubnets"
 
 

@@ -7,6 +7,7 @@ AWS accepts it. The emulator rehearsal creates the same resources in moto throug
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,18 @@ from tests.infra.fakes import write_artifact
 STACKS = ("dev", "staging", "prod")
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.9-0-cpu-py3"
 
+
+def combine(*features: Mapping[str, int]) -> dict[str, int]:
+    """A stack's counts per type: each feature's dict holds only what that feature adds, so they sum
+    (a spread like ``{**A, **B}`` would let B's count of a shared type replace A's instead of adding to it)."""
+    result: dict[str, int] = {}
+    for feature in features:
+        for type_token, n in feature.items():
+            result[type_token] = result.get(type_token, 0) + n
+    return result
+
+
+# The artifact, capture and log buckets, each with its companions (the log bucket logs nowhere).
 BUCKET_TYPES = {
     tokens.S3_BUCKET: 3,
     tokens.S3_BUCKET_LIFECYCLE: 3,
@@ -33,31 +46,57 @@ BUCKET_TYPES = {
     tokens.S3_BUCKET_ENCRYPTION: 3,
     tokens.S3_BUCKET_VERSIONING: 3,
 }
-COMMON = {
+# Every stack: the store and its key, the hosting role, the released model (its artifact object), the
+# endpoint, its dashboard, composite alarm and the notify topic.
+CORE = {
     **BUCKET_TYPES,
-    tokens.IAM_ROLE: 4,
-    tokens.IAM_ROLE_POLICY: 4,
-    "mlops:logs:ServiceLogGroups": 1,
-    tokens.KMS_ALIAS: 1,
     tokens.KMS_KEY: 1,
+    tokens.KMS_ALIAS: 1,
+    tokens.IAM_ROLE: 1,
+    tokens.IAM_ROLE_POLICY: 1,
+    tokens.S3_OBJECT: 1,
     tokens.SAGEMAKER_ENDPOINT: 1,
     tokens.SAGEMAKER_ENDPOINT_CONFIG: 1,
     tokens.SAGEMAKER_MODEL: 1,
     tokens.COMPOSITE_ALARM: 1,
     tokens.DASHBOARD: 1,
+    tokens.SNS_TOPIC: 1,
+    tokens.SNS_TOPIC_POLICY: 1,
     "mlops:iam:ExecutionRole": 1,
-    "mlops:iam:TrainingRole": 1,
     "mlops:model:ModelRelease": 1,
     "mlops:monitoring:EndpointAlarms": 2,
     "mlops:monitoring:EndpointDashboard": 1,
+    "mlops:monitoring:Notifications": 1,
     "mlops:serving:InferenceEndpoint": 1,
     "mlops:storage:ArtifactStore": 1,
 }
-# The scoring function and the HTTP API (tests/infra/test_applications.py asserts their inputs).
+# The endpoint's alarm catalogue (mlops:monitoring:EndpointAlarms): the 2 rollback alarms + 4 for a
+# serverless endpoint, + 5 for an instance-backed one, + prod's no-invocations heartbeat.
+ENDPOINT_ALARMS = {"dev": 2 + 4, "staging": 2 + 5, "prod": 2 + 5 + 1}
+# The training role and its policy (training/publish.py's jobs run as it).
+TRAINING = {tokens.IAM_ROLE: 1, tokens.IAM_ROLE_POLICY: 1, "mlops:iam:TrainingRole": 1}
+# The model registry: its package group, and the rule with its target that report approval decisions.
+REGISTRY = {
+    tokens.SAGEMAKER_MODEL_PACKAGE_GROUP: 1,
+    tokens.EVENT_RULE: 1,
+    tokens.EVENT_TARGET: 1,
+    "mlops:registry:ModelRegistry": 1,
+}
+# The scanner's findings: the endpoint's log group, the capture and log buckets' EventBridge notifications.
+FINDINGS = {
+    tokens.LOG_GROUP: 1,
+    tokens.S3_BUCKET_NOTIFICATION: 2,
+    "mlops:logs:ServiceLogGroups": 1,
+}
+# The scoring function and the HTTP API (tests/infra/test_applications.py asserts their inputs): two
+# functions with their roles, policies and log groups, the API's access log group, and the artifact
+# bucket's one notification configuration.
 APPLICATIONS = {
     tokens.LAMBDA_FUNCTION: 2,
     tokens.LAMBDA_PERMISSION: 2,
     tokens.LAMBDA_EVENT_INVOKE_CONFIG: 1,
+    tokens.IAM_ROLE: 2,
+    tokens.IAM_ROLE_POLICY: 2,
     tokens.S3_BUCKET_NOTIFICATION: 1,
     tokens.SQS_QUEUE: 1,
     tokens.LOG_GROUP: 3,
@@ -71,6 +110,10 @@ APPLICATIONS = {
 }
 # Errors and throttles of both functions, the queue's depth, the API's 5xx and latency.
 APPLICATION_ALARMS = 7
+# staging and prod: a JWT authorizer in front of the route (dev's route is AWS_IAM).
+JWT = {tokens.HTTP_API_AUTHORIZER: 1}
+# A realtime endpoint: its autoscaling, and the data-quality monitor with its baseline's statistics and
+# constraints (two objects beside the artifact) and its drift alarm.
 REALTIME = {
     tokens.SCALING_POLICY: 1,
     tokens.SCALABLE_TARGET: 1,
@@ -78,27 +121,28 @@ REALTIME = {
     tokens.SAGEMAKER_DATA_QUALITY_JOB: 1,
     tokens.SAGEMAKER_MONITORING_SCHEDULE: 1,
     "mlops:monitoring:DataQualityMonitor": 1,
-    # The artifact plus the data-quality baseline's statistics and constraints.
-    tokens.S3_OBJECT: 3,
+    tokens.S3_OBJECT: 2,
+    tokens.METRIC_ALARM: 1,
 }
 # mlops:text (on by default in staging and prod): the recognizer, its data-access role and policy, the
-# two training files (documents, annotations) beside the three release objects, and the text-analysis
-# function (a LambdaFunction block with its queue, permission and 3 alarms) beside the applications'.
+# two training files (documents, annotations), and the text-analysis function (a LambdaFunction block with
+# its role, policy, log group, queue, async config, permission and 3 alarms; its notification is an
+# entry in the artifact bucket's one configuration, not a resource).
 TEXT = {
     tokens.COMPREHEND_ENTITY_RECOGNIZER: 1,
-    tokens.IAM_ROLE: COMMON[tokens.IAM_ROLE] + 2,
-    tokens.IAM_ROLE_POLICY: COMMON[tokens.IAM_ROLE_POLICY] + 2,
-    tokens.S3_OBJECT: REALTIME[tokens.S3_OBJECT] + 2,
-    tokens.LAMBDA_FUNCTION: APPLICATIONS[tokens.LAMBDA_FUNCTION] + 1,
-    tokens.LAMBDA_PERMISSION: APPLICATIONS[tokens.LAMBDA_PERMISSION] + 1,
-    tokens.LAMBDA_EVENT_INVOKE_CONFIG: APPLICATIONS[tokens.LAMBDA_EVENT_INVOKE_CONFIG] + 1,
-    tokens.SQS_QUEUE: APPLICATIONS[tokens.SQS_QUEUE] + 1,
-    tokens.LOG_GROUP: APPLICATIONS[tokens.LOG_GROUP] + 1,
-    "mlops:applications:LambdaFunction": APPLICATIONS["mlops:applications:LambdaFunction"] + 1,
+    tokens.IAM_ROLE: 2,
+    tokens.IAM_ROLE_POLICY: 2,
+    tokens.S3_OBJECT: 2,
+    tokens.LAMBDA_FUNCTION: 1,
+    tokens.LAMBDA_PERMISSION: 1,
+    tokens.LAMBDA_EVENT_INVOKE_CONFIG: 1,
+    tokens.SQS_QUEUE: 1,
+    tokens.LOG_GROUP: 1,
+    tokens.METRIC_ALARM: 3,
+    "mlops:applications:LambdaFunction": 1,
     "mlops:text:EntityRecognition": 1,
     "mlops:text:TextAnalysisFunction": 1,
 }
-TEXT_ALARMS = 3
 NETWORK = {
     tokens.EC2_VPC: 1,
     tokens.EC2_SUBNET: 2,
@@ -111,75 +155,46 @@ NETWORK = {
     tokens.EC2_VPC_ENDPOINT: 7,
     "mlops:network:Network": 1,
 }
+# The notebook, its lifecycle script, its role and policy, and the walkthrough uploaded for it.
 NOTEBOOK = {
     tokens.SAGEMAKER_NOTEBOOK: 1,
     tokens.SAGEMAKER_NOTEBOOK_LIFECYCLE: 1,
+    tokens.IAM_ROLE: 1,
+    tokens.IAM_ROLE_POLICY: 1,
+    tokens.S3_OBJECT: 1,
     "mlops:notebook:NotebookWorkspace": 1,
 }
 # prod: the capture and log buckets' replicas in the second region (each bucket with its 7 companions
-# less logging of the log replica), the replica key and alias, the replication role and its policy,
-# one replication configuration per source bucket.
-REPLICATION = {
-    **{t: n + 2 for t, n in BUCKET_TYPES.items()},
-    tokens.S3_BUCKET_LOGGING: 3,
-    tokens.S3_BUCKET_NOTIFICATION: 4,
+# less logging of the log replica) and their EventBridge notifications, the replica key and alias, the
+# replication role and its policy, one replication configuration per source bucket.
+REPLICAS = {
+    **{t: 2 for t in BUCKET_TYPES},
+    tokens.S3_BUCKET_LOGGING: 1,
+    tokens.S3_BUCKET_NOTIFICATION: 2,
     tokens.S3_BUCKET_REPLICATION: 2,
-    tokens.KMS_KEY: 2,
-    tokens.KMS_ALIAS: 2,
-    tokens.IAM_ROLE: 2,
-    tokens.IAM_ROLE_POLICY: 2,
+    tokens.KMS_KEY: 1,
+    tokens.KMS_ALIAS: 1,
+    tokens.IAM_ROLE: 1,
+    tokens.IAM_ROLE_POLICY: 1,
 }
+# The notify topic's e-mail subscription (staging and prod), and prod's page topic with its HTTPS one.
+EMAIL = {tokens.SNS_SUBSCRIPTION: 1}
+PAGE = {
+    tokens.SNS_TOPIC: 1,
+    tokens.SNS_TOPIC_POLICY: 1,
+    tokens.SNS_SUBSCRIPTION: 1,
+    "mlops:monitoring:Notifications": 1,
+}
+EVERY_STACK = (CORE, TRAINING, REGISTRY, FINDINGS, APPLICATIONS, {tokens.METRIC_ALARM: APPLICATION_ALARMS})
 EXPECTED_COUNTS = {
-    "dev": {
-        **COMMON,
-        **APPLICATIONS,
-        **NETWORK,
-        **NOTEBOOK,
-        tokens.S3_OBJECT: 1,
-        tokens.METRIC_ALARM: 6 + APPLICATION_ALARMS,
-        tokens.SNS_TOPIC: 1,
-        tokens.SNS_TOPIC_POLICY: 1,
-        "mlops:monitoring:Notifications": 1,
-        "mlops:registry:ModelRegistry": 1,
-        tokens.SAGEMAKER_MODEL_PACKAGE_GROUP: 1,
-        tokens.EVENT_RULE: 1,
-        tokens.EVENT_TARGET: 1,
-    },
-    "staging": {
-        **COMMON,
-        **REALTIME,
-        **APPLICATIONS,
-        **TEXT,
-        tokens.HTTP_API_AUTHORIZER: 1,
-        tokens.METRIC_ALARM: 8 + APPLICATION_ALARMS + TEXT_ALARMS,
-        tokens.SNS_TOPIC: 1,
-        tokens.SNS_TOPIC_POLICY: 1,
-        tokens.SNS_SUBSCRIPTION: 1,
-        "mlops:monitoring:Notifications": 1,
-        "mlops:registry:ModelRegistry": 1,
-        tokens.SAGEMAKER_MODEL_PACKAGE_GROUP: 1,
-        tokens.EVENT_RULE: 1,
-        tokens.EVENT_TARGET: 1,
-    },
-    "prod": {
-        **COMMON,
-        **REALTIME,
-        **REPLICATION,
-        # The catalogue's 8 for an instance-backed endpoint, + the heartbeat, + the data-drift alarm.
-        **APPLICATIONS,
-        **TEXT,
-        tokens.HTTP_API_AUTHORIZER: 1,
-        tokens.METRIC_ALARM: 9 + APPLICATION_ALARMS + TEXT_ALARMS,
-        tokens.SNS_TOPIC: 2,
-        tokens.SNS_TOPIC_POLICY: 2,
-        tokens.SNS_SUBSCRIPTION: 2,
-        "mlops:monitoring:Notifications": 2,
-        "mlops:registry:ModelRegistry": 1,
-        tokens.SAGEMAKER_MODEL_PACKAGE_GROUP: 1,
-        tokens.EVENT_RULE: 1,
-        tokens.EVENT_TARGET: 1,
-    },
+    "dev": combine(*EVERY_STACK, {tokens.METRIC_ALARM: ENDPOINT_ALARMS["dev"]}, NETWORK, NOTEBOOK),
+    "staging": combine(*EVERY_STACK, {tokens.METRIC_ALARM: ENDPOINT_ALARMS["staging"]}, JWT, REALTIME, TEXT, EMAIL),
+    "prod": combine(
+        *EVERY_STACK, {tokens.METRIC_ALARM: ENDPOINT_ALARMS["prod"]}, JWT, REALTIME, TEXT, EMAIL, PAGE, REPLICAS
+    ),
 }
+# tests/emulator/test_rehearsal.py spreads this over its prod base: prod's counts of the types replication adds to.
+REPLICATION = {t: EXPECTED_COUNTS["prod"][t] for t in REPLICAS}
 
 
 def counts(plan: Plan) -> dict[str, int]:
@@ -299,7 +314,7 @@ def test_training_role_and_launcher_policy_exactly(stack: str, plan_for: PlanFor
     policy = plan.one(tokens.IAM_ROLE_POLICY, f"sagemaker-mlops-{stack}-training-policy")
     assert policy.inputs["role"] == role.state["name"]
     artifacts = next(r for r in plan.of_type(tokens.S3_BUCKET) if r.name.endswith("-artifacts"))
-    key_arn = plan.one(tokens.KMS_KEY).state["arn"]
+    key_arn = plan.one(tokens.KMS_KEY, f"sagemaker-mlops-{stack}-key").state["arn"]
     assert json.loads(policy.inputs["policy"]) == training_documents.training_role_policy(
         account_id=FAKE_ACCOUNT_ID,
         region="us-east-1",

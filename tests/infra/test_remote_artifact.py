@@ -74,8 +74,12 @@ def test_the_monitored_graph_uses_the_published_model_and_baseline_and_uploads_n
     )
     model = plan.one(tokens.SAGEMAKER_MODEL)
     assert model.inputs["primaryContainer"]["modelDataUrl"] == URI
-    # Nothing of the model is uploaded by the stack: the launcher published it.
-    assert plan.of_type(tokens.S3_OBJECT) == []
+    # Nothing of the model is uploaded by the stack: the launcher published it. The only objects are the
+    # entity recognizer's training files (mlops:text, on in prod; tests/infra/test_text.py), not the model's.
+    assert sorted(o.name for o in plan.of_type(tokens.S3_OBJECT)) == [
+        "sagemaker-mlops-prod-text-training-annotations",
+        "sagemaker-mlops-prod-text-training-documents",
+    ]
     job = plan.one(tokens.SAGEMAKER_DATA_QUALITY_JOB)
     baseline = job.inputs["dataQualityBaselineConfig"]
     assert baseline == {

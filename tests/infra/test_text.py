@@ -56,7 +56,7 @@ def broken_copy(tmp_path: Path, line: int, replacement: str) -> tuple[Path, Path
 def test_recognizer_role_and_training_files_exactly(stack: str, plan_for: PlanFor) -> None:
     plan = plan_for(stack)
     prefix = f"sagemaker-mlops-{stack}"
-    key_arn = plan.one(tokens.KMS_KEY).state["arn"]
+    key_arn = plan.one(tokens.KMS_KEY, f"{prefix}-key").state["arn"]
     bucket = plan.one(tokens.S3_BUCKET, f"{prefix}-artifacts").state["bucket"]
     component = plan.one("mlops:text:EntityRecognition", f"{prefix}-text")
     uploads = {}
@@ -142,7 +142,8 @@ def test_the_key_policy_lets_the_data_access_role_use_the_key(plan_for: PlanFor)
     """Comprehend uses the stack key as the data-access role: the key policy delegates to IAM (the account
     root statement), and the role's policy grants exactly this key, through S3 and Comprehend only."""
     plan = plan_for("prod")
-    key = plan.one(tokens.KMS_KEY)
+    # The stack key (prod's replica key in us-west-2 encrypts only the replicas: tests/infra/test_replication.py).
+    key = plan.one(tokens.KMS_KEY, "sagemaker-mlops-prod-key")
     assert json.loads(key.inputs["policy"]) == storage_documents.kms_key_policy(FAKE_ACCOUNT_ID, "us-east-1")
     delegation = json.loads(key.inputs["policy"])["Statement"][0]
     assert delegation["Principal"] == {"AWS": f"arn:aws:iam::{FAKE_ACCOUNT_ID}:root"}
@@ -312,7 +313,7 @@ def test_too_few_examples_of_a_type_fails_the_plan(tmp_path: Path, plan_for: Pla
 def test_the_optional_classifier_follows_the_recognizer_pattern(plan_for: PlanFor) -> None:
     assert "textClassifierArn" not in plan_for("prod").outputs
     plan = plan_for("prod", **{"mlops:text.classifier": True})
-    key_arn = plan.one(tokens.KMS_KEY).state["arn"]
+    key_arn = plan.one(tokens.KMS_KEY, "sagemaker-mlops-prod-key").state["arn"]
     bucket = plan.one(tokens.S3_BUCKET, "sagemaker-mlops-prod-artifacts").state["bucket"]
     upload = plan.one(tokens.S3_OBJECT, "sagemaker-mlops-prod-text-training-classifier")
     assert upload.inputs["key"] == f"text/training/{sha256(DATA / 'classifier.csv')}/classifier.csv"
@@ -357,7 +358,7 @@ def test_the_text_analysis_function_exactly(plan_for: PlanFor) -> None:
     notification configuration (tests/infra/test_applications.py asserts that entry)."""
     plan = plan_for("prod")
     p = "sagemaker-mlops-prod"
-    key_arn = plan.one(tokens.KMS_KEY).state["arn"]
+    key_arn = plan.one(tokens.KMS_KEY, f"{p}-key").state["arn"]
     bucket = plan.one(tokens.S3_BUCKET, f"{p}-artifacts")
     data_access = plan.one(tokens.IAM_ROLE, f"{p}-text-role").state["arn"]
     function = plan.one(tokens.LAMBDA_FUNCTION, f"{p}-text-analysis-function")
@@ -394,7 +395,11 @@ def test_the_text_analysis_function_exactly(plan_for: PlanFor) -> None:
         "sourceArn": bucket.state["arn"],
         "sourceAccount": FAKE_ACCOUNT_ID,
     }
-    assert len(plan.of_type(tokens.S3_BUCKET_NOTIFICATION)) == 1
+    # No configuration of its own: the artifact bucket's one is the scoring application's (the others are the
+    # capture and log buckets' and their replicas', tests/infra/test_findings.py and test_replication.py).
+    assert [n.name for n in plan.of_type(tokens.S3_BUCKET_NOTIFICATION) if n.inputs["bucket"] == bucket.id] == [
+        f"{p}-scoring-notification"
+    ]
     assert plan.outputs["textFunctionName"] == f"{p}-text-analysis"
     assert plan.outputs["textDeadLetterQueueUrl"] == queue.state["url"]
 
@@ -442,6 +447,7 @@ def test_the_text_role_policy_document() -> None:
                 "Effect": "Allow",
                 "Action": "iam:PassRole",
                 "Resource": "arn:aws:iam::111122223333:role/d",
+                "Condition": {"StringEquals": {"iam:PassedToService": "comprehend.amazonaws.com"}},
             },
             {
                 "Sid": "UseStackKey",

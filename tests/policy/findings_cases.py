@@ -2,6 +2,8 @@
 replication: each entry is (policy, stack, ((resource name, mutation or None to remove), ...), expected).
 
 ``tests/policy/test_controls.py`` runs them with its own cases, so every control keeps a case that fails.
+The endpoint log group (infra/logs) is under CloudWatch.16 like the functions' ones; a retention of 0 is
+CloudWatch Logs' "never expire".
 """
 
 from __future__ import annotations
@@ -29,26 +31,38 @@ def drop(key: str) -> Mutation:
 
 FINDINGS_CASES: list[tuple[str, str, tuple[tuple[str, Mutation | None], ...], tuple[tuple[str, str, str], ...]]] = [
     (
-        "cloudwatch-log-group-kms-retention",
+        "cloudwatch.16-log-group-retention-kms",
         "prod",
         ((f"{P}-logs-endpoint", drop("kmsKeyId")),),
         (
             (
-                "cloudwatch-log-group-kms-retention",
+                "cloudwatch.16-log-group-retention-kms",
                 f"{P}-logs-endpoint",
-                "kmsKeyId is not set: log events are encrypted with a key the account does not control",
+                "log group is not encrypted with a KMS key (kmsKeyId)",
             ),
         ),
     ),
     (
-        "cloudwatch-log-group-kms-retention",
+        "cloudwatch.16-log-group-retention-kms",
         "dev",
         ((f"{D}-logs-endpoint", put("retentionInDays", 0)),),
         (
             (
-                "cloudwatch-log-group-kms-retention",
+                "cloudwatch.16-log-group-retention-kms",
                 f"{D}-logs-endpoint",
-                "retentionInDays is not set: log events are kept forever",
+                "log group keeps events forever (no retentionInDays)",
+            ),
+        ),
+    ),
+    (
+        "cloudwatch.16-log-group-retention-kms",
+        "staging",
+        ((f"{S}-logs-endpoint", put("retentionInDays", -1)),),
+        (
+            (
+                "cloudwatch.16-log-group-retention-kms",
+                f"{S}-logs-endpoint",
+                "log group keeps events forever (no retentionInDays)",
             ),
         ),
     ),

@@ -148,6 +148,10 @@ def _drop_last_statement(document: dict[str, Any]) -> None:
     document["Statement"].pop()
 
 
+def _pass_data_access_role_anywhere(document: dict[str, Any]) -> None:
+    del _statement(document, "PassDataAccessRole")["Condition"]
+
+
 P, S, D = "sagemaker-mlops-prod", "sagemaker-mlops-staging", "sagemaker-mlops-dev"
 _VERSION = "arn:aws:sagemaker:us-east-1:123456789012:model-package"
 
@@ -233,6 +237,33 @@ CASES = [
                 "s3.17-kms-encryption",
                 f"{P}-capture",
                 f"bucket {P}-capture: default encryption is not SSE-KMS with a customer-managed key",
+            ),
+        ),
+    ),
+    # S3.11: the capture bucket's EventBridge-only notification, the artifact bucket's scoring one.
+    Case(
+        "s3.11-event-notifications",
+        "prod",
+        ((f"{P}-capture-notifications", setter("eventbridge", value=False)),),
+        (
+            (
+                "s3.11-event-notifications",
+                f"{P}-capture",
+                f"bucket {P}-capture: its BucketNotification sends events nowhere (no eventbridge, topic, queue "
+                "or function)",
+            ),
+        ),
+    ),
+    Case(
+        "s3.11-event-notifications",
+        "staging",
+        ((f"{S}-scoring-notification", None),),
+        (
+            (
+                "s3.11-event-notifications",
+                f"{S}-artifacts",
+                f"bucket {S}-artifacts: has no event notifications (S3.11: a BucketNotification, e.g. eventbridge "
+                "true)",
             ),
         ),
     ),
@@ -508,6 +539,24 @@ CASES = [
                 "'SendToDeadLetterQueue', 'UseStackKey', 'WriteErrorReports', 'WritePredictions'], documented "
                 "['InvokeEndpoint', 'MarkIncomingVersions', 'ReadIncoming', 'SendToDeadLetterQueue', 'UseStackKey', "
                 "'WriteErrorReports', 'WriteOwnLogs', 'WritePredictions']",
+            ),
+        ),
+    ),
+    Case(
+        "mlops-function-role-documented",
+        "staging",
+        ((f"{S}-text-analysis-function-policy", edit_document("policy", _pass_data_access_role_anywhere)),),
+        (
+            (
+                "iam-passrole-scoped",
+                f"{S}-text-analysis-function-policy",
+                "PassDataAccessRole allows iam:PassRole without an iam:PassedToService condition",
+            ),
+            (
+                "mlops-function-role-documented",
+                f"{S}-text-analysis-function-policy",
+                f"function {S}-text-analysis: statement PassDataAccessRole has condition None, documented "
+                "{'StringEquals': {'iam:PassedToService': 'comprehend.amazonaws.com'}}",
             ),
         ),
     ),

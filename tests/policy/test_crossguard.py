@@ -112,6 +112,7 @@ SECURITY_HUB_IDS = {
     "s3.5-tls-only": "S3.5",
     "s3.9-access-logging": "S3.9",
     "s3.10-s3.13-lifecycle": "S3.10/S3.13",
+    "s3.11-event-notifications": "S3.11",
     "s3.12-no-acls": "S3.12",
     "s3.14-versioning": "S3.14",
     "s3.17-kms-encryption": "S3.17",
@@ -139,7 +140,6 @@ def test_controls_without_a_security_hub_id_are_the_projects_own() -> None:
     assert own == [
         "comprehend-models-use-stack-key",
         "comprehend-trust-source-conditions",
-        "cloudwatch-log-group-kms-retention",
         "iam-no-full-access-policies",
         "iam-no-wildcard-action",
         "iam-passrole-scoped",

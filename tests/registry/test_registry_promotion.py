@@ -116,12 +116,22 @@ def test_an_arn_deploys_that_version_uploaded_under_its_sha256_with_its_tags(
     model = plan.one(tokens.SAGEMAKER_MODEL)
     assert model.inputs["tags"]["model-package"] == versions["approved"]
     assert model.inputs["tags"]["model-package-status"] == "Approved"
-    objects = sorted(str(o.inputs["key"]) for o in plan.of_type(tokens.S3_OBJECT))
-    assert objects == [
+    objects = {o.name: str(o.inputs["key"]) for o in plan.of_type(tokens.S3_OBJECT)}
+    text = {name: key for name, key in objects.items() if name.startswith("sagemaker-mlops-prod-text-")}
+    assert sorted(key for name, key in objects.items() if name not in text) == [
         f"models/{sha}/baseline/constraints.json",
         f"models/{sha}/baseline/statistics.json",
         f"models/{sha}/model.tar.gz",
     ]
+    # Beside the release, only the entity recognizer's training files (mlops:text, on in prod), under their
+    # own sha256 (tests/infra/test_text.py checks them).
+    data = ROOT / "data" / "comprehend"
+    assert text == {
+        f"sagemaker-mlops-prod-text-training-{kind}": (
+            f"text/training/{hashlib.sha256((data / file).read_bytes()).hexdigest()}/{file}"
+        )
+        for kind, file in (("documents", "documents.txt"), ("annotations", "annotations.csv"))
+    }
     assert plan.outputs["modelPackage"] == versions["approved"]
 
 
