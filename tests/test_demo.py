@@ -32,10 +32,10 @@ def test_demo_runs_every_step_and_prints_predictions() -> None:
     assert "      | xgboost (built-in algorithm, local twin) | validation | 0.9710 | 0.9694 | 0.9997 |" in out
     assert "Traceback" not in out + completed.stderr
     assert re.search(
-        r"^  dev: 101 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
+        r"^  dev: 98 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
     )
     assert re.search(
-        r"^  prod: 127 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
+        r"^  prod: 124 resources created in the emulator across \d+ types; read-back checks (\d+)/\1 passed$", out, re.M
     )
     assert (
         "endpoint sagemaker-mlops-prod (arn:aws:sagemaker:us-east-1:123456789012:endpoint/sagemaker-mlops-prod)" in out
@@ -54,7 +54,7 @@ def test_demo_runs_every_step_and_prints_predictions() -> None:
     assert len(re.findall(r"^      trial \d: Completed, validation macro F1 [\d.]+ ", out, re.M)) == 2
     assert re.search(rf"^      registered {base}/sagemaker-mlops-dev-models/1 \(PendingManualApproval\)", out, re.M)
     assert f"      promoted to {base}/sagemaker-mlops-prod-models/1 (PendingManualApproval" in out
-    assert re.search(r"^      prod rehearsal deploying it: rehearsal passed: 1 stacks, 55 resources created", out, re.M)
+    assert re.search(r"^      prod rehearsal deploying it: rehearsal passed: 1 stacks, 124 resources created", out, re.M)
     assert (
         f"        modelPackage = {base}/sagemaker-mlops-prod-models/1\n        modelPackageStatus = Approved\n" in out
     )
