@@ -54,7 +54,9 @@ def test_demo_runs_every_step_and_prints_predictions() -> None:
     assert len(re.findall(r"^      trial \d: Completed, validation macro F1 [\d.]+ ", out, re.M)) == 2
     assert re.search(rf"^      registered {base}/sagemaker-mlops-dev-models/1 \(PendingManualApproval\)", out, re.M)
     assert f"      promoted to {base}/sagemaker-mlops-prod-models/1 (PendingManualApproval" in out
-    assert re.search(r"^      prod rehearsal deploying it: rehearsal passed: 1 stacks, 124 resources created", out, re.M)
+    assert re.search(
+        r"^      prod rehearsal deploying it: rehearsal passed: 1 stacks, 124 resources created", out, re.M
+    )
     assert (
         f"        modelPackage = {base}/sagemaker-mlops-prod-models/1\n        modelPackageStatus = Approved\n" in out
     )

@@ -24,11 +24,12 @@ import json, sys
 from pathlib import Path
 from offline.rehearsal.runner import rehearse
 report = rehearse("prod", artifact=Path(sys.argv[1]), overrides={"mlops:model": {"family": "xgboost"}})
+model = "model " + str(report.outputs["modelName"])
 print(json.dumps({
     "passed": report.passed,
     "failed": [c.name for c in report.failed_checks],
     "model_checks": [c.name.replace(str(report.outputs["modelName"]), "<model>")
-                     for c in report.read_back_checks if c.name.startswith("model " + str(report.outputs["modelName"]))],
+                     for c in report.read_back_checks if c.name.startswith(model)],
     "created": report.created,
 }))
 """
