@@ -31,6 +31,7 @@ import pulumi
 import pulumi_aws as aws
 
 from functions.policies import lambda_trust_policy
+from infra.applications.alarms import occurrence_alarm
 
 RUNTIME = "python3.12"
 # Pure-Python packages run on Graviton, which Lambda bills about 20 % lower than x86_64 per GB-second.
@@ -42,7 +43,6 @@ ASYNC_RETRY_ATTEMPTS = 2
 # How long an event may wait in Lambda's asynchronous queue (the maximum, 6 hours): reserved concurrency
 # makes events wait there rather than overload the endpoint.
 ASYNC_MAX_EVENT_AGE_SECONDS = 6 * 3600
-ALARM_PERIOD_SECONDS = 300
 # Lambda function names: at most 64 characters.
 MAX_FUNCTION_NAME = 64
 # A function with a queue learns its URL from this variable (functions.settings reads it).
@@ -176,41 +176,28 @@ class LambdaFunction(pulumi.ComponentResource):
             ("errors", "Errors", "invocations ended in an error"),
             ("throttles", "Throttles", "invocations were throttled (reserved concurrency reached)"),
         ):
-            self.alarms[key] = aws.cloudwatch.MetricAlarm(
+            self.alarms[key] = occurrence_alarm(
                 f"{name}-{key}",
-                name=f"{args.function_name}-{key}",
-                alarm_description=f"{args.function_name}: {what} in the last 5 minutes",
+                alarm_name=f"{args.function_name}-{key}",
+                description=f"{args.function_name}: {what} in the last 5 minutes",
                 namespace="AWS/Lambda",
                 metric_name=metric,
                 dimensions={"FunctionName": self.function.name},
                 statistic="Sum",
-                period=ALARM_PERIOD_SECONDS,
-                evaluation_periods=1,
-                threshold=1,
-                comparison_operator="GreaterThanOrEqualToThreshold",
-                # No invocations publish no datapoints: that is health, not an unknown state.
-                treat_missing_data="notBreaching",
-                alarm_actions=actions,
-                ok_actions=actions,
+                actions=actions,
                 tags=tags,
                 opts=child,
             )
         if self.queue is not None:
-            self.alarms["dlq-depth"] = aws.cloudwatch.MetricAlarm(
+            self.alarms["dlq-depth"] = occurrence_alarm(
                 f"{name}-dlq-depth",
-                name=f"{args.function_name}-dlq-depth",
-                alarm_description=f"{args.function_name}: failed events wait in the dead-letter queue",
+                alarm_name=f"{args.function_name}-dlq-depth",
+                description=f"{args.function_name}: failed events wait in the dead-letter queue",
                 namespace="AWS/SQS",
                 metric_name="ApproximateNumberOfMessagesVisible",
                 dimensions={"QueueName": self.queue.name},
                 statistic="Maximum",
-                period=ALARM_PERIOD_SECONDS,
-                evaluation_periods=1,
-                threshold=1,
-                comparison_operator="GreaterThanOrEqualToThreshold",
-                treat_missing_data="notBreaching",
-                alarm_actions=actions,
-                ok_actions=actions,
+                actions=actions,
                 tags=tags,
                 opts=child,
             )
@@ -230,3 +217,25 @@ class LambdaFunction(pulumi.ComponentResource):
                 "queue_url": self.queue_url,
             }
         )
+
+
+def s3_invoke_permission(
+    resource_name: str,
+    *,
+    function_name: pulumi.Input[str],
+    bucket_arn: pulumi.Input[str],
+    account_id: pulumi.Input[str],
+    parent: pulumi.Resource,
+) -> aws.lambda_.Permission:
+    """Let S3 invoke the function for one bucket. S3 checks on PutBucketNotificationConfiguration that it
+    may invoke the function, so the bucket notification must depend on this; ``source_account`` guards
+    against a bucket of the same name recreated in another account."""
+    return aws.lambda_.Permission(
+        resource_name,
+        action="lambda:InvokeFunction",
+        function=function_name,
+        principal="s3.amazonaws.com",
+        source_arn=bucket_arn,
+        source_account=account_id,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

@@ -17,7 +17,8 @@ import pulumi
 import pulumi_aws as aws
 
 from functions.policies import predict_api_role_policy
-from infra.applications.function import ALARM_PERIOD_SECONDS, FunctionGrants, LambdaFunction, LambdaFunctionArgs
+from infra.applications.alarms import ALARM_PERIOD_SECONDS, occurrence_alarm
+from infra.applications.function import FunctionGrants, LambdaFunction, LambdaFunctionArgs
 from infra.applications.package import MANIFEST_PATH
 
 HANDLER = "functions.http_api.handler"
@@ -208,21 +209,15 @@ class HttpApi(pulumi.ComponentResource):
         actions = list(args.alarm_actions)
         dimensions: dict[str, pulumi.Input[str]] = {"ApiId": self.api.id, "Stage": STAGE}
         self.alarms = {
-            "5xx": aws.cloudwatch.MetricAlarm(
+            "5xx": occurrence_alarm(
                 f"{name}-5xx",
-                name=f"{args.api_name}-5xx",
-                alarm_description=f"{args.api_name}: answered 5xx (a bug or the endpoint unavailable) in 5 minutes",
+                alarm_name=f"{args.api_name}-5xx",
+                description=f"{args.api_name}: answered 5xx (a bug or the endpoint unavailable) in 5 minutes",
                 namespace="AWS/ApiGateway",
                 metric_name="5xx",
                 dimensions=dimensions,
                 statistic="Sum",
-                period=ALARM_PERIOD_SECONDS,
-                evaluation_periods=1,
-                threshold=1,
-                comparison_operator="GreaterThanOrEqualToThreshold",
-                treat_missing_data="notBreaching",
-                alarm_actions=actions,
-                ok_actions=actions,
+                actions=actions,
                 tags=tags,
                 opts=child,
             ),

@@ -22,7 +22,7 @@ import pulumi_aws as aws
 
 from functions.policies import scoring_role_policy
 from functions.settings import INCOMING_PREFIX
-from infra.applications.function import FunctionGrants, LambdaFunction, LambdaFunctionArgs
+from infra.applications.function import FunctionGrants, LambdaFunction, LambdaFunctionArgs, s3_invoke_permission
 from infra.applications.package import MANIFEST_PATH
 
 HANDLER = "functions.scoring.handler"
@@ -99,17 +99,12 @@ class ScoringFunction(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        # S3 checks on PutBucketNotificationConfiguration that it may invoke the function: the
-        # permission must exist first. source_account guards against a bucket of the same name
-        # recreated in another account.
-        self.permission = aws.lambda_.Permission(
+        self.permission = s3_invoke_permission(
             f"{name}-s3-permission",
-            action="lambda:InvokeFunction",
-            function=self.function.function_name,
-            principal="s3.amazonaws.com",
-            source_arn=args.bucket_arn,
-            source_account=args.account_id,
-            opts=pulumi.ResourceOptions(parent=self),
+            function_name=self.function.function_name,
+            bucket_arn=args.bucket_arn,
+            account_id=args.account_id,
+            parent=self,
         )
         self.notification = aws.s3.BucketNotification(
             f"{name}-notification",

@@ -20,7 +20,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.applications.function import FunctionGrants, LambdaFunction, LambdaFunctionArgs
+from infra.applications.function import FunctionGrants, LambdaFunction, LambdaFunctionArgs, s3_invoke_permission
 from infra.text import layout
 
 HANDLER = "functions.text_analysis.handler"
@@ -168,15 +168,12 @@ class TextAnalysisFunction(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        # S3 checks on PutBucketNotificationConfiguration that it may invoke the function.
-        self.permission = aws.lambda_.Permission(
+        self.permission = s3_invoke_permission(
             f"{name}-s3-permission",
-            action="lambda:InvokeFunction",
-            function=self.function.function_name,
-            principal="s3.amazonaws.com",
-            source_arn=args.bucket_arn,
-            source_account=args.account_id,
-            opts=pulumi.ResourceOptions(parent=self),
+            function_name=self.function.function_name,
+            bucket_arn=args.bucket_arn,
+            account_id=args.account_id,
+            parent=self,
         )
         # The entry this function adds to the bucket's one notification configuration.
         self.notification = aws.s3.BucketNotificationLambdaFunctionArgs(
