@@ -43,6 +43,10 @@ DATA_SHA256_PREFIX = "data-sha256:"
 PROMOTED_FROM_KEY = "promoted-from"
 DECIDED_BY_KEY = "decided-by"
 ARTIFACT_MEMBER, MANIFEST_MEMBER = "model.joblib", "manifest.json"
+# The XGBoost family's artifact: the feature pipeline and the booster, and the booster alone in its own
+# tarball beside it (what the built-in container loads), pinned by sha256 in the manifest.
+XGBOOST_MEMBERS = ("preprocess.joblib", "xgboost-model")
+BOOSTER_TARBALL = "xgboost-model.tar.gz"
 BASELINE_FILES = ("statistics.json", "constraints.json")
 CONTENT_TYPES = ["text/csv", "application/json"]
 # SageMaker's limits (the API model's patterns; botocore validates types and lengths, not patterns).
@@ -84,10 +88,14 @@ def read_artifact(path: Path, shown: str) -> Artifact:
         with tarfile.open(path, "r:gz") as tar:
             names = set(tar.getnames())
             member = tar.extractfile(MANIFEST_MEMBER) if MANIFEST_MEMBER in names else None
-            if member is None or ARTIFACT_MEMBER not in names:
-                missing = MANIFEST_MEMBER if member is None else ARTIFACT_MEMBER
-                raise RegistryInputError(f"{shown} has no {missing} at its root; build it with `make train`")
+            if member is None:
+                raise RegistryInputError(f"{shown} has no {MANIFEST_MEMBER} at its root; build it with `make train`")
             manifest = json.loads(member.read().decode("utf-8"))
+            xgboost = isinstance(manifest, dict) and manifest.get("framework") == "xgboost"
+            for required in XGBOOST_MEMBERS if xgboost else (ARTIFACT_MEMBER,):
+                if required not in names:
+                    build = "make train-xgboost" if xgboost else "make train"
+                    raise RegistryInputError(f"{shown} has no {required} at its root; build it with `{build}`")
     except (tarfile.TarError, OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RegistryInputError(f"{shown} is not a readable model.tar.gz ({type(exc).__name__}); rebuild it") from None
     for key in ("serving_image_version", "sklearn_version", "target"):
@@ -151,6 +159,7 @@ def create_request(
     metrics_uri: str | None,
     baseline_uris: Mapping[str, str] | None,
     description: str | None,
+    booster: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """The CreateModelPackage request of a new version (boto3 validates it against the API model)."""
     manifest = artifact.manifest
@@ -175,7 +184,20 @@ def create_request(
                     "ModelDataUrl": model_data_url,
                     "Framework": "SKLEARN",
                     "FrameworkVersion": manifest["sklearn_version"],
-                }
+                },
+                # The XGBoost family: the built-in algorithm's image and the booster (image, ModelDataUrl).
+                *(
+                    [
+                        {
+                            "Image": booster[0],
+                            "ModelDataUrl": booster[1],
+                            "Framework": "XGBOOST",
+                            "FrameworkVersion": str(manifest["xgboost_version"]),
+                        }
+                    ]
+                    if booster is not None
+                    else []
+                ),
             ],
             "SupportedContentTypes": CONTENT_TYPES,
             "SupportedResponseMIMETypes": CONTENT_TYPES,
@@ -246,6 +268,8 @@ class Registry:
                 facts = read_artifact(local, artifact)
                 model_data_url, prefix_bucket = artifact, s3_match.group(1)
                 prefix = s3_match.group(2).rsplit("/", 1)[0] + "/" if "/" in s3_match.group(2) else ""
+                # Managed training publishes the booster tarball beside the artifact.
+                booster_url = f"s3://{prefix_bucket}/{prefix}{BOOSTER_TARBALL}"
             else:
                 if artifact.startswith("s3://"):
                     raise RegistryInputError(f"--artifact must be s3://<bucket>/<key>.tar.gz, got {artifact!r}")
@@ -259,7 +283,11 @@ class Registry:
                     )
                 facts = read_artifact(path, artifact)
                 prefix_bucket, prefix = bucket, f"models/{facts.sha256}/"
+                # The booster is checked before anything is written.
+                booster_file = _booster_beside(path, facts) if facts.manifest.get("framework") == "xgboost" else None
                 model_data_url = self._upload(path, bucket, f"{prefix}model.tar.gz")
+                if booster_file is not None:
+                    booster_url = self._upload(booster_file, bucket, f"{prefix}{BOOSTER_TARBALL}")
                 metrics = metrics if metrics is not None else _beside(path, "metrics.json")
                 baseline = baseline if baseline is not None else _beside(path, "baseline")
             metrics_uri = None
@@ -277,6 +305,9 @@ class Registry:
                     )
                 baseline_uris = {f.stem: self._upload(f, prefix_bucket, f"{prefix}baseline/{f.name}") for f in files}
             image = serving_image(region, facts.manifest["serving_image_version"])
+            booster = None
+            if facts.manifest.get("framework") == "xgboost":
+                booster = (xgboost_image(region, str(facts.manifest["algorithm_image_version"])), booster_url)
             request = create_request(
                 group=group,
                 artifact=facts,
@@ -285,6 +316,7 @@ class Registry:
                 metrics_uri=metrics_uri,
                 baseline_uris=baseline_uris,
                 description=description,
+                booster=booster,
             )
         arn = str(self._call(self.sagemaker, "create_model_package", **request)["ModelPackageArn"])
         return arn, facts.sha256
@@ -353,6 +385,30 @@ class Registry:
             if source.get(key):
                 request[key] = source[key]
         return str(self._call(self.sagemaker, "create_model_package", **request)["ModelPackageArn"])
+
+
+def _booster_beside(path: Path, facts: Artifact) -> Path:
+    """The XGBoost family's booster tarball next to the artifact, checked against the manifest's sha256."""
+    pinned = facts.manifest.get("booster") or {}
+    booster = path.parent / str(pinned.get("file", BOOSTER_TARBALL))
+    if not booster.is_file():
+        raise RegistryInputError(f"{booster} is missing beside {path.name}; build both with `make train-xgboost`")
+    if sha256_file(booster) != pinned.get("sha256"):
+        raise RegistryInputError(
+            f"{booster} does not match the booster {path.name} was built with; rebuild with `make train-xgboost`"
+        )
+    return booster
+
+
+def xgboost_image(region: str, version: str) -> str:
+    """The built-in XGBoost algorithm's image the manifest names, from the SDK's bundled catalogue."""
+    from sagemaker.core import image_uris
+
+    try:
+        uri: str = image_uris.retrieve(framework="xgboost", region=region, version=version, image_scope="inference")
+    except ValueError as exc:
+        raise RegistryInputError(f"no built-in XGBoost image {version!r} in {region}: {exc}") from None
+    return uri
 
 
 def _beside(path: Path, name: str) -> Path | None:

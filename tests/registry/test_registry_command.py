@@ -276,3 +276,56 @@ def test_a_local_artifact_without_bucket_or_into_a_missing_group(registry_url: s
     assert done.stderr.startswith("registry: create_model_package refused: ValidationException: ")
     assert done.stderr.endswith("Model Package Group does not exist.\n")
     assert done.stderr.count("\n") == 1
+
+
+def test_an_xgboost_family_version_records_both_images_and_its_booster(
+    registry_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The registry takes the built-in algorithm's family as it takes scikit-learn's; whether SageMaker
+    builds a serial pipeline from such a package is not provable offline (the stack builds its own)."""
+    from review.fixture import write_xgboost_artifact
+
+    _group_and_bucket(registry_url, "xgb-dev-models", "xgb-dev-artifacts")
+    tarball = write_xgboost_artifact(tmp_path / "xgboost")
+    booster = tarball.parent / "xgboost-model.tar.gz"
+    sha = hashlib.sha256(tarball.read_bytes()).hexdigest()
+    code, out, err = _main(
+        registry_url,
+        "register",
+        "--group",
+        "xgb-dev-models",
+        "--artifact",
+        str(tarball),
+        "--bucket",
+        "xgb-dev-artifacts",
+        capsys=capsys,
+    )
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/xgb-dev-models/1"
+    assert (code, err) == (0, "")
+    assert out == f"registered {arn} (PendingManualApproval), artifact sha256 {sha}\n"
+    described: Any = client("sagemaker", registry_url).describe_model_package(ModelPackageName=arn)  # type: ignore[attr-defined]
+    prefix = f"s3://xgb-dev-artifacts/models/{sha}"
+    assert described["InferenceSpecification"]["Containers"] == [
+        {"Image": IMAGE, "ModelDataUrl": f"{prefix}/model.tar.gz", "Framework": "SKLEARN", "FrameworkVersion": "1.9.0"},
+        {
+            "Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5",
+            "ModelDataUrl": f"{prefix}/xgboost-model.tar.gz",
+            "Framework": "XGBOOST",
+            "FrameworkVersion": "3.0.5",
+        },
+    ]
+    s3: Any = client("s3", registry_url)
+    body = s3.get_object(Bucket="xgb-dev-artifacts", Key=f"models/{sha}/xgboost-model.tar.gz")["Body"].read()
+    assert body == booster.read_bytes()
+
+    # A booster that is not the one the artifact was built with is refused before anything is written.
+    booster.write_bytes(b"not the booster")
+    code, out, err = _main(
+        registry_url, "register", "--group", "xgb-dev-models", "--artifact", str(tarball), "--bucket", "x-b-c",
+        capsys=capsys,
+    )  # fmt: skip
+    assert (code, out) == (2, "")
+    assert err == (
+        f"registry: {booster} does not match the booster model.tar.gz was built with; rebuild with "
+        "`make train-xgboost`\n"
+    )
