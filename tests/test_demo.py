@@ -26,8 +26,8 @@ def test_demo_runs_every_step_and_prints_predictions() -> None:
     )
     out = completed.stdout
     assert completed.returncode == 0, completed.stderr
-    assert re.findall(r"^\[(\d+)/10\] ", out, flags=re.MULTILINE) == [str(i) for i in range(1, 11)]
-    assert out.count("      ok (") == 10
+    assert re.findall(r"^\[(\d+)/11\] ", out, flags=re.MULTILINE) == [str(i) for i in range(1, 12)]
+    assert out.count("      ok (") == 11
     # Both families' metrics side by side, the XGBoost family's from its local twin.
     assert "      | xgboost (built-in algorithm, local twin) | validation | 0.9710 | 0.9694 | 0.9997 |" in out
     assert "Traceback" not in out + completed.stderr
