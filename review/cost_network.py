@@ -50,6 +50,18 @@ def network_lines(plan: Plan, prices: Mapping[str, Any]) -> list[Line]:
                 ENDPOINT_DATA_GB,
             )
         )
+    else:
+        # No private network in this stack (mlops:network.mode off): the line says so and at what unit price
+        # the created network would bill (6 interface endpoints in each of 2 Availability Zones).
+        lines.append(
+            Line(
+                "VPC interface endpoints: none (mlops:network off; mode create bills 6 endpoints x 2 AZs)",
+                "endpoint-AZ-hour",
+                _price(prices, "privatelink", "interface_endpoint_az_hour"),
+                Decimal(0),
+                Decimal(0),
+            )
+        )
     for notebook in _of_type(plan, tokens.SAGEMAKER_NOTEBOOK):
         instance_type = str(notebook.inputs["instanceType"])
         lines.append(

@@ -33,6 +33,7 @@ PRICES: dict[str, Any] = {
     },
     "s3": {"standard_gb_month": D("0.02")},
     "kms": {"customer_managed_key_month": D(1)},
+    "privatelink": {"interface_endpoint_az_hour": D("0.01"), "data_processed_gb": D("0.01")},
     "cloudwatch": {
         "standard_alarm_metric_month": D("0.1"),
         "high_resolution_alarm_metric_month": D("0.3"),
@@ -190,6 +191,15 @@ def test_hand_computed_graph_line_by_line() -> None:
             D("0.002"),
         ),
         ("SNS https notifications (100 a month, after the free tier)", D(0), D(0), D("0.6"), D(0), D(0)),
+        # No private network in the graph: the line is there, at zero, with the price a created one bills.
+        (
+            "VPC interface endpoints: none (mlops:network off; mode create bills 6 endpoints x 2 AZs)",
+            D(0),
+            D(0),
+            D("0.01"),
+            D(0),
+            D(0),
+        ),
     ]
     assert result.total_min == D("742.21711444091796875")
     assert result.total_max == D("1838.713444091796875")
