@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.iam import documents
+from infra.iam.sagemaker_role import sagemaker_role
 
 
 @dataclass(frozen=True)
@@ -31,16 +32,12 @@ class ExecutionRole(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ExecutionRoleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:iam:ExecutionRole", name, None, opts)
-        self.role = aws.iam.Role(
+        self.role = sagemaker_role(
             f"{name}-role",
             description=f"{name}: SageMaker model container and model-monitoring jobs",
-            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
-                lambda account: json.dumps(documents.sagemaker_trust_policy(account))
-            ),
-            # SageMaker's default session for a hosting role is one hour; nothing here needs more.
-            max_session_duration=3600,
-            tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self),
+            account_id=args.account_id,
+            tags=args.tags,
+            parent=self,
         )
         self.policy = aws.iam.RolePolicy(
             f"{name}-policy",

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.iam import documents, training_documents
+from infra.iam import training_documents
+from infra.iam.sagemaker_role import sagemaker_role
 
 
 @dataclass(frozen=True)
@@ -27,15 +28,12 @@ class TrainingRole(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TrainingRoleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:iam:TrainingRole", name, None, opts)
-        self.role = aws.iam.Role(
+        self.role = sagemaker_role(
             f"{name}-role",
             description=f"{name}: SageMaker training and tuning jobs",
-            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
-                lambda account: json.dumps(documents.sagemaker_trust_policy(account))
-            ),
-            max_session_duration=3600,
-            tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self),
+            account_id=args.account_id,
+            tags=args.tags,
+            parent=self,
         )
         self.policy = aws.iam.RolePolicy(
             f"{name}-policy",

@@ -16,6 +16,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from infra.iam.sagemaker_role import sagemaker_role
 from infra.notebook import documents, lifecycle
 from infra.storage.layout import NOTEBOOKS_PREFIX
 
@@ -50,15 +51,12 @@ class NotebookWorkspace(pulumi.ComponentResource):
     def __init__(self, name: str, args: NotebookArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:notebook:NotebookWorkspace", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.role = aws.iam.Role(
+        self.role = sagemaker_role(
             f"{name}-role",
             description=f"{name}: the data scientist's notebook instance",
-            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
-                lambda account: json.dumps(documents.sagemaker_trust_policy(account))
-            ),
-            max_session_duration=3600,
-            tags=dict(args.tags),
-            opts=child,
+            account_id=args.account_id,
+            tags=args.tags,
+            parent=self,
         )
         self.policy = aws.iam.RolePolicy(
             f"{name}-policy",
